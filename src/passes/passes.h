@@ -1,0 +1,18 @@
+// Graph -> Graph passes. Each is a named pure function; optimize_* run them in a fixed order.
+#pragma once
+#include "ir/graph.h"
+
+namespace shrink::passes {
+
+// Removes nodes whose outputs nobody reads, and initializers nobody reads.
+ir::Graph eliminate_dead_code(ir::Graph g);
+// Replaces nodes whose inputs are all constants by initializers holding their results.
+ir::Graph fold_constants(ir::Graph g);
+
+// For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination
+// (standard ONNX out).
+ir::Graph optimize_for_export(ir::Graph g);
+// For the runtime: the export optimizations plus fusions into internal ops.
+ir::Graph optimize_for_runtime(ir::Graph g);
+
+}  // namespace shrink::passes

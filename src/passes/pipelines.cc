@@ -1,0 +1,15 @@
+// The fixed pass orders for export and for the runtime.
+#include "passes/passes.h"
+
+namespace shrink::passes {
+
+ir::Graph optimize_for_export(ir::Graph g) {
+  g = fold_constants(std::move(g));
+  return eliminate_dead_code(std::move(g));
+}
+
+ir::Graph optimize_for_runtime(ir::Graph g) {
+  return optimize_for_export(std::move(g));
+}
+
+}  // namespace shrink::passes

@@ -1,0 +1,14 @@
+// The list of fast kernels (oneDNN and our own), in preference order. Each backend folder adds
+// its entries in its own table file.
+#pragma once
+#include <vector>
+
+#include "runtime/kernel.h"
+
+namespace shrink::runtime {
+
+const std::vector<KernelEntry>& fast_kernels();
+std::vector<KernelEntry> view_kernels();    // runtime/view_kernels.cc
+std::vector<KernelEntry> onednn_kernels();  // runtime/onednn/table.cc
+
+}  // namespace shrink::runtime

@@ -1,0 +1,154 @@
+// Session planning and execution.
+#include "runtime/session.h"
+
+#include <cstring>
+
+#include "core/threads.h"
+#include "passes/passes.h"
+
+namespace shrink::runtime {
+
+struct Session::Step {
+  const ir::Node* node;
+  std::vector<int> in_slots;   // -1 for absent optional inputs
+  std::vector<int> out_slots;  // -1 for unused outputs
+  std::vector<int> release;    // slots whose last use is this step
+  std::unique_ptr<Kernel> kernel;
+  std::vector<Shape> kernel_shapes;  // input shapes the kernel was selected for
+};
+
+Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(graph)), options_(options) {
+  if (options_.optimize) graph_ = passes::optimize_for_runtime(std::move(graph_));
+  plan();
+}
+
+Session::~Session() = default;
+
+void Session::plan() {
+  std::map<std::string, int> slot;
+  auto slot_of = [&](const std::string& name) {
+    auto [it, inserted] = slot.emplace(name, int(slot.size()));
+    return it->second;
+  };
+  for (const auto& [name, t] : graph_.initializers) {
+    int s = slot_of(name);
+    if (size_t(s) >= constants_.size()) constants_.resize(size_t(s) + 1);
+    constants_[size_t(s)] = t;
+  }
+  for (const auto& in : graph_.inputs) input_slots_.push_back(slot_of(in.name));
+  std::map<int, size_t> last_use;
+  for (const auto& n : graph_.nodes) {
+    Step st;
+    st.node = &n;
+    for (const auto& i : n.inputs) {
+      int s = i.empty() ? -1 : slot_of(i);
+      st.in_slots.push_back(s);
+      if (s >= 0) last_use[s] = steps_.size();
+    }
+    for (const auto& o : n.outputs) {
+      int s = o.empty() ? -1 : slot_of(o);
+      st.out_slots.push_back(s);
+      if (s >= 0) last_use.emplace(s, steps_.size());  // unused outputs die where produced
+    }
+    steps_.push_back(std::move(st));
+  }
+  for (const auto& o : graph_.outputs) {
+    output_slots_.push_back(slot_of(o.name));
+    last_use.erase(slot_of(o.name));
+  }
+  num_slots_ = slot.size();
+  constants_.resize(num_slots_);
+  for (const auto& [s, step] : last_use)
+    if (!constants_[size_t(s)].defined()) steps_[step].release.push_back(s);
+}
+
+void check_input(const ir::ValueInfo& info, const Tensor& t) {
+  SHRINK_CHECK(t.defined(), "input '", info.name, "' is missing");
+  SHRINK_CHECK(info.dtype == DType::kUndefined || t.dtype() == info.dtype, "input '", info.name, "' must be ",
+               dtype_name(info.dtype), ", got ", dtype_name(t.dtype()));
+  if (!info.dims) return;
+  SHRINK_CHECK(t.rank() == int64_t(info.dims->size()), "input '", info.name, "' must have rank ",
+               info.dims->size(), ", got shape ", shape_str(t.shape()));
+  for (size_t i = 0; i < info.dims->size(); ++i)
+    SHRINK_CHECK(!(*info.dims)[i].fixed() || (*info.dims)[i].value == t.dim(int64_t(i)), "input '", info.name,
+                 "' dim ", i, " must be ", (*info.dims)[i].value, ", got shape ", shape_str(t.shape()));
+}
+
+std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
+  SHRINK_CHECK(inputs.size() == graph_.inputs.size(), "model takes ", graph_.inputs.size(), " inputs, got ",
+               inputs.size());
+  set_num_threads(options_.threads);
+  std::vector<Tensor> values = constants_;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    check_input(graph_.inputs[i], inputs[i]);
+    values[size_t(input_slots_[i])] = inputs[i];
+  }
+  std::vector<Tensor> in, out;
+  std::vector<ops::ValueMeta> metas;
+  for (auto& st : steps_) {
+    const ir::Node& node = *st.node;
+    in.assign(st.in_slots.size(), Tensor());
+    metas.assign(st.in_slots.size(), ops::ValueMeta());
+    for (size_t i = 0; i < st.in_slots.size(); ++i) {
+      if (st.in_slots[i] < 0) continue;
+      in[i] = values[size_t(st.in_slots[i])];
+      SHRINK_ASSERT(in[i].defined(), node.label(), " input not computed");
+      metas[i] = {in[i].dtype(), in[i].shape(), &in[i]};
+    }
+    bool reselect = !st.kernel;
+    if (!reselect) {
+      for (size_t i = 0; i < in.size() && !reselect; ++i) reselect = in[i].shape() != st.kernel_shapes[i];
+    }
+    if (reselect) {
+      // Choose with constant values only, so the choice holds for any later run.
+      std::vector<ops::ValueMeta> sel = metas;
+      for (size_t i = 0; i < sel.size(); ++i)
+        if (st.in_slots[i] >= 0 && !constants_[size_t(st.in_slots[i])].defined()) sel[i].value = nullptr;
+      st.kernel = select_kernel(node, sel, options_.reference_only);
+      st.kernel_shapes.clear();
+      for (const auto& t : in) st.kernel_shapes.push_back(t.shape());
+    }
+    out.assign(st.out_slots.size(), Tensor());
+    if (!st.kernel->allocates_outputs()) {
+      std::vector<ops::ValueMeta> om = ops::infer_outputs(node, metas);
+      const bool zero = st.kernel->needs_zeroed_outputs();
+      for (size_t i = 0; i < om.size(); ++i) {
+        if (!om[i].present()) continue;
+        size_t bytes = size_t(checked_numel(om[i].shape)) * dtype_size(om[i].dtype);
+        SHRINK_CHECK(bytes <= kMaxTensorBytes, node.label(), " output ", i, " of shape ", shape_str(om[i].shape),
+                     " is too large");
+        std::shared_ptr<Buffer> buf;
+        auto it = pool_.lower_bound(bytes);
+        if (it != pool_.end() && it->first <= bytes * 2 + 4096) {
+          buf = std::move(it->second);
+          pool_.erase(it);
+        } else {
+          buf = std::make_shared<Buffer>(bytes);
+        }
+        if (zero && bytes) std::memset(buf->data, 0, bytes);
+        out[i] = Tensor(om[i].dtype, om[i].shape, std::move(buf));
+      }
+    }
+    st.kernel->run(in, out);
+    for (size_t i = 0; i < st.out_slots.size(); ++i)
+      if (st.out_slots[i] >= 0) values[size_t(st.out_slots[i])] = std::move(out[i]);
+    in.clear();
+    for (int s : st.release) {
+      Tensor dead = std::move(values[size_t(s)]);
+      values[size_t(s)] = Tensor();
+      if (dead.buffer() && dead.buffer().use_count() == 1) pool_.emplace(dead.buffer()->bytes, dead.buffer());
+    }
+  }
+  std::vector<Tensor> result;
+  for (int s : output_slots_) result.push_back(values[size_t(s)]);
+  return result;
+}
+
+std::vector<std::pair<std::string, std::string>> Session::kernel_names() const {
+  std::vector<std::pair<std::string, std::string>> v;
+  for (const auto& st : steps_)
+    v.emplace_back(st.node->name, st.kernel ? std::string(st.kernel->name()) : std::string("-"));
+  return v;
+}
+
+}  // namespace shrink::runtime
