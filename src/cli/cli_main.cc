@@ -17,6 +17,7 @@ int cli_main(int argc, const char* const* argv) {
   add_run_command(app, action);
   add_bench_command(app, action);
   add_convert_command(app, action);
+  add_demo_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,11 +1,11 @@
 // `shrink bench`: latency and throughput of a model on seeded random inputs.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/latency.h"
 #include "core/rng.h"
 #include "onnx/model_io.h"
 #include "runtime/session.h"
@@ -77,18 +77,9 @@ int bench(const BenchArgs& a) {
   std::vector<Tensor> inputs;
   for (const auto& in : g.inputs) inputs.push_back(random_input(in, a, rng));
   runtime::Session session(std::move(g), {.threads = a.threads});
-  using clock = std::chrono::steady_clock;
-  for (int i = 0; i < a.warmup; ++i) session.run(inputs);
-  std::vector<double> ms;
-  for (int i = 0; i < a.iters; ++i) {
-    auto t0 = clock::now();
-    session.run(inputs);
-    ms.push_back(std::chrono::duration<double, std::milli>(clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  double median = ms[ms.size() / 2], p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)], min = ms[0];
   int64_t batch = inputs.empty() || inputs[0].rank() == 0 ? 1 : inputs[0].dim(0);
-  double throughput = double(batch) * 1000.0 / median;
+  LatencyStats st = measure_latency(session, inputs, a.warmup, a.iters, batch);
+  double median = st.median_ms, p90 = st.p90_ms, min = st.min_ms, throughput = st.throughput;
   if (a.json) {
     nlohmann::json j{{"model", a.model}, {"threads", a.threads}, {"batch", batch}, {"iters", a.iters},
                      {"median_ms", median}, {"p90_ms", p90}, {"min_ms", min}, {"throughput", throughput}};

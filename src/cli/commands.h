@@ -15,6 +15,7 @@ void add_info_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_convert_command(CLI::App& app, Action& action);
+void add_demo_command(CLI::App& app, Action& action);
 
 // Entry point: returns the process exit code (0 ok, 2 bad input or usage, 1 internal failure).
 int cli_main(int argc, const char* const* argv);
