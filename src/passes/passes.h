@@ -9,6 +9,9 @@ ir::Graph eliminate_dead_code(ir::Graph g);
 // Replaces nodes whose inputs are all constants by initializers holding their results.
 ir::Graph fold_constants(ir::Graph g);
 
+// Fuses Conv with a following residual Add and/or activation into com.shrink FusedConv (runtime only).
+ir::Graph fuse_conv(ir::Graph g);
+
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination
 // (standard ONNX out).
 ir::Graph optimize_for_export(ir::Graph g);

@@ -1,4 +1,4 @@
-// The internal op family's table.
+// The internal (com.shrink) op family's table.
 #include "ops/families.h"
 
 namespace shrink::ops {

@@ -1,8 +1,14 @@
 // oneDNN kernels, in preference order.
 #include "runtime/kernel_table.h"
+#include "runtime/onednn/onednn_kernels.h"
 
 namespace shrink::runtime {
 
-std::vector<KernelEntry> onednn_kernels() { return {}; }
+std::vector<KernelEntry> onednn_kernels() {
+  std::vector<KernelEntry> all;
+  for (auto family : {onednn::matmul_kernels})
+    for (const auto& e : family()) all.push_back(e);
+  return all;
+}
 
 }  // namespace shrink::runtime

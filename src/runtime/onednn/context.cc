@@ -1,0 +1,33 @@
+// oneDNN engine/stream singletons and descriptor helpers.
+#include "runtime/onednn/context.h"
+
+namespace shrink::runtime::onednn {
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+dnnl::stream& stream() {
+  static dnnl::stream s(engine());
+  return s;
+}
+
+dnnl::memory::dims to_dims(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
+
+dnnl::memory::desc plain_desc(const Shape& s, dnnl::memory::data_type dt) {
+  return dnnl::memory::desc(to_dims(s), dt, dnnl::memory::dims(strides_of(s).begin(), strides_of(s).end()));
+}
+
+dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t) {
+  return dnnl::memory(md, engine(), const_cast<void*>(t.raw()));
+}
+
+dnnl::memory reorder_to(const dnnl::memory& src, const dnnl::memory::desc& md) {
+  dnnl::memory dst(md, engine());
+  dnnl::reorder(src, dst).execute(stream(), const_cast<dnnl::memory&>(src), dst);
+  stream().wait();
+  return dst;
+}
+
+}  // namespace shrink::runtime::onednn

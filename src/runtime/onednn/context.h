@@ -1,0 +1,21 @@
+// The process-wide oneDNN CPU engine and stream, and small helpers to describe plain (row-major)
+// tensors to oneDNN. Kernels build primitives once per input shape and keep them.
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "core/tensor.h"
+
+namespace shrink::runtime::onednn {
+
+dnnl::engine& engine();
+dnnl::stream& stream();
+
+dnnl::memory::dims to_dims(const Shape& s);
+// Plain row-major f32 descriptor for a shape (rank 1..6).
+dnnl::memory::desc plain_desc(const Shape& s, dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// A memory object over a tensor's storage (no copy).
+dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t);
+// Reorders `src` into a freshly allocated memory of descriptor `md` (e.g. a blocked weight layout).
+dnnl::memory reorder_to(const dnnl::memory& src, const dnnl::memory::desc& md);
+
+}  // namespace shrink::runtime::onednn

@@ -1,0 +1,12 @@
+// Kernel lists of the oneDNN backend, one function per op family; table.cc orders them.
+#pragma once
+#include <vector>
+
+#include "runtime/kernel.h"
+
+namespace shrink::runtime::onednn {
+
+std::vector<KernelEntry> matmul_kernels();  // MatMul (and Gemm)
+
+
+}  // namespace shrink::runtime::onednn
