@@ -129,6 +129,8 @@ TEST(OpsShape, PadModesOnBoolAndOldAttrs) {
   auto e = run(make_node("Pad", 2, 1, {{"mode", std::string("edge")}}), {b, ints({2, 1})});
   EXPECT_EQ(values<bool>(e[0]), (std::vector<bool>{true, true, true, true}));
   EXPECT_TRUE(bad_input([&] { run(make_node("Pad", 2), {x, ints({0, -5, 0, 0})}); }));
+  EXPECT_TRUE(bad_input([&] { run(make_node("Pad", 2), {x, ints({0, INT64_MIN, 0, 0})}); }));
+  EXPECT_TRUE(bad_input([&] { run(make_node("Pad", 2), {x, ints({0, int64_t(1) << 40, 0, int64_t(1) << 40})}); }));
 }
 
 TEST(OpsShape, SqueezeUnsqueezeAttrFormAndErrors) {

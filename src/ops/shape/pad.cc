@@ -50,7 +50,7 @@ Plan plan_pad(const ir::Node& node, const Shape& s, const Tensor* pads_t, const 
   for (size_t i = 0; i < axes.size(); ++i) {
     const size_t ax = size_t(axes[i]);
     const int64_t b = pads[i], e = pads[i + axes.size()];
-    SHRINK_CHECK(std::abs(b) <= kMaxElements && std::abs(e) <= kMaxElements, node.label(), " pads ",
+    SHRINK_CHECK(b >= -kMaxElements && b <= kMaxElements && e >= -kMaxElements && e <= kMaxElements, node.label(), " pads ",
                  shape_str(pads), " are too large");
     p.begin[ax] = b;
     p.out[ax] = s[ax] + b + e;
