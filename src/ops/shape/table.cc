@@ -1,10 +1,14 @@
-// The shape op family's table.
+// The shape op family's table: data movement and shape computation.
 #include "ops/families.h"
 
 namespace shrink::ops {
 
+extern const OpSchema kConcat, kConstant, kConstantOfShape, kDropout, kExpand, kFlatten, kGather, kIdentity, kPad,
+    kRange, kReshape, kShape, kSlice, kSplit, kSqueeze, kTile, kTranspose, kUnsqueeze;
+
 std::vector<const OpSchema*> shape_ops() {
-  return {};
+  return {&kConcat, &kConstant, &kConstantOfShape, &kDropout, &kExpand, &kFlatten, &kGather, &kIdentity, &kPad,
+          &kRange,  &kReshape,  &kShape,           &kSlice,   &kSplit,  &kSqueeze, &kTile,   &kTranspose, &kUnsqueeze};
 }
 
 }  // namespace shrink::ops
