@@ -5,6 +5,7 @@
 
 #include "ops/attr_reader.h"
 #include "ops/unary/activation.h"
+#include "ops/unary/convert.h"
 #include "ops/unary/unary.h"
 
 namespace shrink::ops {
@@ -44,8 +45,8 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
       lo = -std::numeric_limits<C>::infinity();
       hi = std::numeric_limits<C>::infinity();
     }
-    if (a.min) lo = C(*a.min);
-    if (a.max) hi = C(*a.max);
+    if (a.min) lo = convert_value<C>(*a.min);  // saturates for integer x
+    if (a.max) hi = convert_value<C>(*a.max);
     if (in.size() > 1 && in[1].defined()) lo = C(static_cast<const T*>(in[1].raw())[0]);
     if (in.size() > 2 && in[2].defined()) hi = C(static_cast<const T*>(in[2].raw())[0]);
     map_typed<T>(in[0], out[0], [lo, hi](C v) {
