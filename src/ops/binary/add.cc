@@ -1,4 +1,4 @@
-// Add: c = a + b with numpy broadcasting; every numeric type.
+// Add: c = a + b with numpy broadcasting; every numeric type (integers wrap on overflow).
 #include "ops/binary/binary.h"
 
 namespace shrink::ops {
@@ -7,7 +7,7 @@ namespace {
 void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
   visit_numeric(in[0].dtype(), [&](auto tag) {
     using T = decltype(tag);
-    broadcast_apply<T, T>(in[0], in[1], out[0], [](auto x, auto y) { return x + y; });
+    broadcast_apply<T, T>(in[0], in[1], out[0], [](auto x, auto y) { return wrap_add(x, y); });
   }, node.label());
 }
 

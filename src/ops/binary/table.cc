@@ -3,10 +3,12 @@
 
 namespace shrink::ops {
 
-extern const OpSchema kAdd;
+extern const OpSchema kAdd, kSub, kMul, kDiv, kPow;
+extern const OpSchema kEqual, kLess, kGreater, kWhere;
+extern const OpSchema kMin, kMax, kSum, kMean;
 
 std::vector<const OpSchema*> binary_ops() {
-  return {&kAdd};
+  return {&kAdd, &kSub, &kMul, &kDiv, &kPow, &kEqual, &kLess, &kGreater, &kWhere, &kMin, &kMax, &kSum, &kMean};
 }
 
 }  // namespace shrink::ops

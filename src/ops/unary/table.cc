@@ -3,10 +3,12 @@
 
 namespace shrink::ops {
 
-extern const OpSchema kRelu;
+extern const OpSchema kRelu, kAbs, kNeg, kSqrt, kReciprocal, kExp, kLog, kErf, kTanh, kSigmoid;
+extern const OpSchema kLeakyRelu, kHardSigmoid, kHardSwish, kGelu, kClip, kCast;
 
 std::vector<const OpSchema*> unary_ops() {
-  return {&kRelu};
+  return {&kRelu, &kAbs, &kNeg, &kSqrt, &kReciprocal, &kExp, &kLog, &kErf, &kTanh, &kSigmoid,
+          &kLeakyRelu, &kHardSigmoid, &kHardSwish, &kGelu, &kClip, &kCast};
 }
 
 }  // namespace shrink::ops
