@@ -3,8 +3,14 @@
 
 namespace shrink::ops {
 
+// linear algebra, softmax, layer norm
+extern const OpSchema kGemm, kMatMul;
+
 std::vector<const OpSchema*> nn_ops() {
-  return {};
+  return {
+      // linear algebra, softmax, layer norm
+      &kGemm, &kMatMul,
+  };
 }
 
 }  // namespace shrink::ops
