@@ -4,12 +4,12 @@
 namespace shrink::ops {
 
 // linear algebra, softmax, layer norm
-extern const OpSchema kGemm, kMatMul;
+extern const OpSchema kGemm, kMatMul, kSoftmax, kLogSoftmax, kLayerNormalization;
 
 std::vector<const OpSchema*> nn_ops() {
   return {
       // linear algebra, softmax, layer norm
-      &kGemm, &kMatMul,
+      &kGemm, &kMatMul, &kSoftmax, &kLogSoftmax, &kLayerNormalization,
   };
 }
 
