@@ -4,12 +4,12 @@
 namespace shrink::ops {
 
 // linear algebra, softmax, layer norm
-extern const OpSchema kGemm, kMatMul, kSoftmax, kLogSoftmax, kLayerNormalization;
+extern const OpSchema kEinsum, kGemm, kMatMul, kSoftmax, kLogSoftmax, kLayerNormalization;
 
 std::vector<const OpSchema*> nn_ops() {
   return {
       // linear algebra, softmax, layer norm
-      &kGemm, &kMatMul, &kSoftmax, &kLogSoftmax, &kLayerNormalization,
+      &kEinsum, &kGemm, &kMatMul, &kSoftmax, &kLogSoftmax, &kLayerNormalization,
   };
 }
 
