@@ -11,39 +11,82 @@ namespace {
 
 constexpr int64_t kKc = 256;  // panel depth
 constexpr int64_t kNc = 256;  // panel width
-constexpr int kMr = 4;
+constexpr int kMr = 6;  // 6 x 2 accumulator vectors + 2 B vectors + 1 broadcast fit in 16 registers
 
-// 32 bytes (one AVX2 register) x 2 per tile row.
-template <class T> constexpr int kNr = int(64 / sizeof(T));
+// One 32-byte vector of T (AVX2 width; GCC lowers it to whatever the target has).
+// (GCC ignores vector_size on a dependent type, hence one specialization per kernel type.)
+template <class T> struct VecOf;
+template <> struct VecOf<float> { typedef float type __attribute__((vector_size(32))); };
+template <> struct VecOf<double> { typedef double type __attribute__((vector_size(32))); };
+template <> struct VecOf<uint32_t> { typedef uint32_t type __attribute__((vector_size(32))); };
+template <> struct VecOf<uint64_t> { typedef uint64_t type __attribute__((vector_size(32))); };
+template <class T> using Vec = typename VecOf<T>::type;
+template <class T> constexpr int kLanes = int(32 / sizeof(T));
+template <class T> constexpr int kNr = 2 * kLanes<T>;
 
-// c[MR x NR] += a[MR x kc] * panel strip[kc x NR]; the accumulator stays in registers.
-template <class T, int MR, int NR>
-inline void micro_tile(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* strip, T* c, int64_t ldc) {
-  T acc[MR][NR] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const T* br = strip + p * NR;
-    for (int r = 0; r < MR; ++r) {
-      const T av = a[r * ars + p * acs];
-#pragma omp simd
-      for (int j = 0; j < NR; ++j) acc[r][j] += av * br[j];
-    }
-  }
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < NR; ++j) c[r * ldc + j] += acc[r][j];
+template <class T>
+inline Vec<T> load(const T* p) {
+  Vec<T> v;
+  __builtin_memcpy(&v, p, sizeof(v));
+  return v;
 }
 
-// Edge tiles (fewer rows or columns than a full tile), same arithmetic with runtime bounds.
-template <class T, int NR>
-void edge_tile(int64_t mr, int64_t nr, int64_t kc, const T* a, int64_t ars, int64_t acs, const T* strip, T* c,
-               int64_t ldc) {
-  for (int64_t r = 0; r < mr; ++r) {
-    T acc[NR] = {};
-    for (int64_t p = 0; p < kc; ++p) {
+// c[MR x NR] += a[MR x kc] * strip[kc x NR]; the accumulator tile stays in registers. Only the
+// first `nr` columns and `MR` rows are stored (the strip is zero padded to NR).
+template <class T, int MR>
+inline void micro_tile(int64_t kc, const T* a, int64_t ars, int64_t acs, const T* strip, T* c, int64_t ldc,
+                       int64_t nr) {
+  constexpr int L = kLanes<T>;
+  Vec<T> acc[MR][2] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    const Vec<T> b0 = load(strip + p * 2 * L), b1 = load(strip + p * 2 * L + L);
+    for (int r = 0; r < MR; ++r) {
       const T av = a[r * ars + p * acs];
-      const T* br = strip + p * NR;
-      for (int64_t j = 0; j < nr; ++j) acc[j] += av * br[j];
+      acc[r][0] += av * b0;
+      acc[r][1] += av * b1;
     }
-    for (int64_t j = 0; j < nr; ++j) c[r * ldc + j] += acc[j];
+  }
+  if (nr == 2 * L) {
+    for (int r = 0; r < MR; ++r) {
+      T* cr = c + r * ldc;
+      const Vec<T> c0 = load(cr) + acc[r][0], c1 = load(cr + L) + acc[r][1];
+      __builtin_memcpy(cr, &c0, sizeof(c0));
+      __builtin_memcpy(cr + L, &c1, sizeof(c1));
+    }
+    return;
+  }
+  for (int r = 0; r < MR; ++r) {
+    T tmp[2 * L];
+    __builtin_memcpy(tmp, acc[r], sizeof(tmp));
+    T* cr = c + r * ldc;
+    for (int64_t j = 0; j < nr; ++j) cr[j] += tmp[j];
+  }
+}
+
+// Fewer than kMr rows left: dispatch to a tile of exactly that height.
+template <class T>
+void edge_rows(int64_t mr, int64_t kc, const T* a, int64_t ars, int64_t acs, const T* strip, T* c, int64_t ldc,
+               int64_t nr) {
+  switch (mr) {
+    case 1: return micro_tile<T, 1>(kc, a, ars, acs, strip, c, ldc, nr);
+    case 2: return micro_tile<T, 2>(kc, a, ars, acs, strip, c, ldc, nr);
+    case 3: return micro_tile<T, 3>(kc, a, ars, acs, strip, c, ldc, nr);
+    case 4: return micro_tile<T, 4>(kc, a, ars, acs, strip, c, ldc, nr);
+    default: return micro_tile<T, 5>(kc, a, ars, acs, strip, c, ldc, nr);
+  }
+}
+
+// Few rows and contiguous B rows: stream B once without packing (one token through a Linear).
+template <class T>
+void few_rows(int64_t m, int64_t n, int64_t k, MatView<T> a, MatView<T> b, T* c, int64_t ldc) {
+  for (int64_t i = 0; i < m; ++i) {
+    T* cr = c + i * ldc;
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a.data[i * a.row_stride + p * a.col_stride];
+      const T* br = b.data + p * b.row_stride;
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) cr[j] += av * br[j];
+    }
   }
 }
 
@@ -69,6 +112,7 @@ template <class T>
 void matmul_block(int64_t m, int64_t n, int64_t k, MatView<T> a, MatView<T> b, T* c, int64_t ldc) {
   if (m <= 0 || n <= 0 || k <= 0) return;
   if (n == 1) return matvec(m, k, a, b, c, ldc);
+  if (m < kMr && b.col_stride == 1) return few_rows(m, n, k, a, b, c, ldc);
   constexpr int NR = kNr<T>;
   std::vector<T> panel(size_t(kKc * ((std::min(n, kNc) + NR - 1) / NR) * NR));
   for (int64_t j0 = 0; j0 < n; j0 += kNc) {
@@ -82,7 +126,11 @@ void matmul_block(int64_t m, int64_t n, int64_t k, MatView<T> a, MatView<T> b, T
         const int64_t jn = std::min<int64_t>(NR, nc - s * NR);
         for (int64_t p = 0; p < kc; ++p) {
           const T* src = b.data + (p0 + p) * b.row_stride + (j0 + s * NR) * b.col_stride;
-          for (int64_t j = 0; j < jn; ++j) dst[p * NR + j] = src[j * b.col_stride];
+          if (b.col_stride == 1) {
+            for (int64_t j = 0; j < jn; ++j) dst[p * NR + j] = src[j];
+          } else {
+            for (int64_t j = 0; j < jn; ++j) dst[p * NR + j] = src[j * b.col_stride];
+          }
           for (int64_t j = jn; j < NR; ++j) dst[p * NR + j] = T(0);
         }
       }
@@ -92,12 +140,10 @@ void matmul_block(int64_t m, int64_t n, int64_t k, MatView<T> a, MatView<T> b, T
         const int64_t jn = std::min<int64_t>(NR, nc - s * NR);
         T* cs = c + j0 + s * NR;
         int64_t i = 0;
-        if (jn == NR) {
-          for (; i + kMr <= m; i += kMr)
-            micro_tile<T, kMr, NR>(kc, a0 + i * a.row_stride, a.row_stride, a.col_stride, strip, cs + i * ldc, ldc);
-        }
-        if (i < m) edge_tile<T, NR>(m - i, jn, kc, a0 + i * a.row_stride, a.row_stride, a.col_stride, strip,
-                                    cs + i * ldc, ldc);
+        for (; i + kMr <= m; i += kMr)
+          micro_tile<T, kMr>(kc, a0 + i * a.row_stride, a.row_stride, a.col_stride, strip, cs + i * ldc, ldc, jn);
+        if (i < m)
+          edge_rows<T>(m - i, kc, a0 + i * a.row_stride, a.row_stride, a.col_stride, strip, cs + i * ldc, ldc, jn);
       }
     }
   }
