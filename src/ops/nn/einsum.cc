@@ -2,7 +2,6 @@
 // labels within an operand (diagonals), ellipsis with broadcasting, sums over absent labels.
 // Written for correctness: one loop over output elements, an inner odometer over summed labels.
 #include <algorithm>
-#include <array>
 
 #include "ops/attr_reader.h"
 #include "ops/common.h"

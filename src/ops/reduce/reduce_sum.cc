@@ -10,10 +10,7 @@ struct SumPolicy {
   using Acc = std::conditional_t<std::is_floating_point_v<C>, double, uint64_t>;
   static Acc init() { return 0; }
   static void add(Acc& a, C x) { a += Acc(x); }
-  static C finish(Acc a, int64_t) {
-    if constexpr (std::is_floating_point_v<C>) return C(a);
-    else return C(a);
-  }
+  static C finish(Acc a, int64_t) { return C(a); }
 };
 
 std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t opset) { return parse_reduce(node, opset, 13); }
