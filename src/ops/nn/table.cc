@@ -3,8 +3,14 @@
 
 namespace shrink::ops {
 
+// linear algebra, softmax, layer norm
+extern const OpSchema kEinsum, kGemm, kMatMul, kSoftmax, kLogSoftmax, kLayerNormalization;
+
 std::vector<const OpSchema*> nn_ops() {
-  return {};
+  return {
+      // linear algebra, softmax, layer norm
+      &kEinsum, &kGemm, &kMatMul, &kSoftmax, &kLogSoftmax, &kLayerNormalization,
+  };
 }
 
 }  // namespace shrink::ops

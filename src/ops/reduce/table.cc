@@ -3,8 +3,10 @@
 
 namespace shrink::ops {
 
+extern const OpSchema kReduceMax, kReduceMean, kReduceSum;
+
 std::vector<const OpSchema*> reduce_ops() {
-  return {};
+  return {&kReduceMax, &kReduceMean, &kReduceSum};
 }
 
 }  // namespace shrink::ops
