@@ -16,7 +16,8 @@ dnnl::stream& stream() {
 dnnl::memory::dims to_dims(const Shape& s) { return dnnl::memory::dims(s.begin(), s.end()); }
 
 dnnl::memory::desc plain_desc(const Shape& s, dnnl::memory::data_type dt) {
-  return dnnl::memory::desc(to_dims(s), dt, dnnl::memory::dims(strides_of(s).begin(), strides_of(s).end()));
+  const std::vector<int64_t> strides = strides_of(s);
+  return dnnl::memory::desc(to_dims(s), dt, dnnl::memory::dims(strides.begin(), strides.end()));
 }
 
 dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t) {

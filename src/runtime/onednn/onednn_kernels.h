@@ -6,7 +6,8 @@
 
 namespace shrink::runtime::onednn {
 
-std::vector<KernelEntry> matmul_kernels();  // MatMul (and Gemm)
+std::vector<KernelEntry> matmul_kernels();  // MatMul
+std::vector<KernelEntry> gemm_kernels();    // Gemm
 
 
 }  // namespace shrink::runtime::onednn
