@@ -1,5 +1,6 @@
 // `shrink bench`: latency and throughput of a model on seeded random inputs.
 #include <algorithm>
+#include <map>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +22,30 @@ struct BenchArgs {
   int iters = 50;
   std::vector<std::string> shapes;  // name=1x3x224x224
   bool json = false;
+  bool profile = false;
 };
+
+// Time by op type and kernel, largest first.
+void print_profile(const runtime::Session& s, int runs) {
+  std::map<std::pair<std::string, std::string>, std::pair<double, int>> by_op;
+  double total = 0;
+  for (const auto& p : s.profile()) {
+    auto& e = by_op[{p.op_type, p.kernel}];
+    e.first += p.total_ms / std::max<int64_t>(p.runs, 1);
+    e.second += 1;
+    total += p.total_ms / std::max<int64_t>(p.runs, 1);
+  }
+  std::vector<std::pair<double, std::string>> rows;
+  for (const auto& [k, v] : by_op) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "  %-22s %-16s %5d nodes %10.3f ms/run %6.1f%%", k.first.c_str(), k.second.c_str(),
+                  v.second, v.first, 100.0 * v.first / std::max(total, 1e-12));
+    rows.emplace_back(v.first, buf);
+  }
+  std::sort(rows.rbegin(), rows.rend());
+  std::printf("profile (%d runs, %.3f ms/run in kernels):\n", runs, total);
+  for (const auto& r : rows) std::printf("%s\n", r.second.c_str());
+}
 
 Shape parse_dims(const std::string& s, const std::string& what) {
   Shape shape;
@@ -76,7 +100,7 @@ int bench(const BenchArgs& a) {
   Rng rng(42);
   std::vector<Tensor> inputs;
   for (const auto& in : g.inputs) inputs.push_back(random_input(in, a, rng));
-  runtime::Session session(std::move(g), {.threads = a.threads});
+  runtime::Session session(std::move(g), {.threads = a.threads, .profile = a.profile});
   int64_t batch = inputs.empty() || inputs[0].rank() == 0 ? 1 : inputs[0].dim(0);
   LatencyStats st = measure_latency(session, inputs, a.warmup, a.iters, batch);
   double median = st.median_ms, p90 = st.p90_ms, min = st.min_ms, throughput = st.throughput;
@@ -89,6 +113,7 @@ int bench(const BenchArgs& a) {
     std::printf("  median %.3f ms   p90 %.3f ms   min %.3f ms   throughput %.1f samples/s\n", median, p90, min,
                 throughput);
   }
+  if (a.profile) print_profile(session, a.warmup + a.iters);
   return 0;
 }
 
@@ -104,6 +129,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_option("--iters", a->iters, "Timed runs")->check(CLI::Range(1, 1000000));
   cmd->add_option("--shape", a->shapes, "Input shape NAME=DxDx... (for symbolic dims)");
   cmd->add_flag("--json", a->json, "Print one JSON object");
+  cmd->add_flag("--profile", a->profile, "Print time per op type and kernel");
   cmd->callback([&action, a] { action = [a] { return bench(*a); }; });
 }
 

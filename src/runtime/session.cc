@@ -1,6 +1,7 @@
 // Session planning and execution.
 #include "runtime/session.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "core/threads.h"
@@ -15,6 +16,8 @@ struct Session::Step {
   std::vector<int> release;    // slots whose last use is this step
   std::unique_ptr<Kernel> kernel;
   std::vector<Shape> kernel_shapes;  // input shapes the kernel was selected for
+  double total_ms = 0;
+  int64_t runs = 0;
 };
 
 Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(graph)), options_(options) {
@@ -129,7 +132,14 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
         out[i] = Tensor(om[i].dtype, om[i].shape, std::move(buf));
       }
     }
-    st.kernel->run(in, out);
+    if (options_.profile) {
+      auto t0 = std::chrono::steady_clock::now();
+      st.kernel->run(in, out);
+      st.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      ++st.runs;
+    } else {
+      st.kernel->run(in, out);
+    }
     for (size_t i = 0; i < st.out_slots.size(); ++i)
       if (st.out_slots[i] >= 0) values[size_t(st.out_slots[i])] = std::move(out[i]);
     in.clear();
@@ -148,6 +158,14 @@ std::vector<std::pair<std::string, std::string>> Session::kernel_names() const {
   std::vector<std::pair<std::string, std::string>> v;
   for (const auto& st : steps_)
     v.emplace_back(st.node->name, st.kernel ? std::string(st.kernel->name()) : std::string("-"));
+  return v;
+}
+
+std::vector<StepProfile> Session::profile() const {
+  std::vector<StepProfile> v;
+  if (!options_.profile) return v;
+  for (const auto& st : steps_)
+    v.push_back({st.node->name, st.node->op_type, st.kernel ? std::string(st.kernel->name()) : "-", st.total_ms, st.runs});
   return v;
 }
 

@@ -19,6 +19,14 @@ struct SessionOptions {
   int threads = 1;
   bool optimize = true;        // graph passes before planning
   bool reference_only = false; // reference kernels everywhere (the oracle)
+  bool profile = false;         // time every step (see Session::profile())
+};
+
+// Accumulated time of one node over the runs of a profiled session.
+struct StepProfile {
+  std::string node, op_type, kernel;
+  double total_ms = 0;
+  int64_t runs = 0;
 };
 
 class Session {
@@ -32,6 +40,8 @@ class Session {
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // Kernel chosen for each node (after the first run), for `--verbose` and tests.
   std::vector<std::pair<std::string, std::string>> kernel_names() const;
+  // Per-node timings (profile option); empty otherwise.
+  std::vector<StepProfile> profile() const;
 
  private:
   struct Step;

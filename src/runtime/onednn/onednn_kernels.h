@@ -8,6 +8,8 @@ namespace shrink::runtime::onednn {
 
 std::vector<KernelEntry> matmul_kernels();  // MatMul
 std::vector<KernelEntry> gemm_kernels();    // Gemm
+std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
+std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
 
 
 }  // namespace shrink::runtime::onednn
