@@ -3,8 +3,14 @@
 
 namespace shrink::ops {
 
+// conv, pooling, normalization, resize
+extern const OpSchema kConv, kConvTranspose, kMaxPool, kAveragePool, kGlobalAveragePool, kGlobalMaxPool;
+
 std::vector<const OpSchema*> nn_ops() {
-  return {};
+  return {
+      // conv, pooling, normalization, resize
+      &kConv, &kConvTranspose, &kMaxPool, &kAveragePool, &kGlobalAveragePool, &kGlobalMaxPool,
+  };
 }
 
 }  // namespace shrink::ops
