@@ -4,12 +4,14 @@
 namespace shrink::ops {
 
 // conv, pooling, normalization, resize
-extern const OpSchema kConv, kConvTranspose, kMaxPool, kAveragePool, kGlobalAveragePool, kGlobalMaxPool;
+extern const OpSchema kConv, kConvTranspose, kMaxPool, kAveragePool, kGlobalAveragePool, kGlobalMaxPool,
+    kBatchNormalization, kResize;
 
 std::vector<const OpSchema*> nn_ops() {
   return {
       // conv, pooling, normalization, resize
       &kConv, &kConvTranspose, &kMaxPool, &kAveragePool, &kGlobalAveragePool, &kGlobalMaxPool,
+      &kBatchNormalization, &kResize,
   };
 }
 
