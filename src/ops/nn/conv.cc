@@ -1,6 +1,8 @@
 // Conv (1D/2D/3D, groups, dilations, strides, pads, auto_pad, optional bias). The reference kernel
 // is im2col + blocked GEMM per (image, group); the work is split across threads over (image, group)
 // pairs when there are enough of them, else over GEMM tiles of one pair.
+#include <algorithm>
+
 #include "ops/common.h"
 #include "ops/nn/conv.h"
 #include "ops/nn/conv_kernel.h"
@@ -55,10 +57,15 @@ void im2col(const ConvGeometry& g, const Acc* x, int64_t row_begin, int64_t row_
     auto fill = [&](auto&& self, size_t d, int64_t in_off, Acc* out) -> void {
       const int64_t s = g.strides[d], koff = kidx[d] * g.dilations[d] - g.pad_begin[d], lim = g.in_spatial[d];
       if (d + 1 == n) {
-        for (int64_t o = 0; o < g.out_spatial[d]; ++o) {
-          const int64_t i = o * s + koff;
-          out[o] = (i >= 0 && i < lim) ? xc[in_off + i] : Acc(0);
-        }
+        // Valid outputs are o in [lo, hi): 0 <= o * s + koff < lim.
+        const int64_t n_out = g.out_spatial[d];
+        const int64_t lo = std::clamp<int64_t>(koff >= 0 ? 0 : (-koff + s - 1) / s, 0, n_out);
+        const int64_t hi = std::clamp<int64_t>(lim - koff <= 0 ? 0 : (lim - koff + s - 1) / s, lo, n_out);
+        std::fill(out, out + lo, Acc(0));
+        const Acc* src = xc + in_off + koff;
+        if (s == 1) std::copy(src + lo, src + hi, out + lo);
+        else for (int64_t o = lo; o < hi; ++o) out[o] = src[o * s];
+        std::fill(out + hi, out + n_out, Acc(0));
         return;
       }
       for (int64_t o = 0; o < g.out_spatial[d]; ++o) {

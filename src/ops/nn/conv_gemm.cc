@@ -34,6 +34,15 @@ template <class T>
 void gemm_impl(int64_t M, int64_t N, int64_t K, const T* A, int64_t lda, const T* B, int64_t ldb, T* C,
                int64_t ldc) {
   if (M <= 0 || N <= 0 || K <= 0) return;
+  if (M == 1) {  // depthwise conv: a packed panel would cost as much as the product itself
+    for (int64_t k = 0; k < K; ++k) {
+      const T a = A[k];
+      const T* b = B + k * ldb;
+#pragma omp simd
+      for (int64_t j = 0; j < N; ++j) C[j] += a * b[j];
+    }
+    return;
+  }
   std::vector<T> packed(size_t(kKc * kNr));
   for (int64_t k0 = 0; k0 < K; k0 += kKc) {
     const int64_t kc = std::min(kKc, K - k0);
