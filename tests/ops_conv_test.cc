@@ -82,6 +82,20 @@ TEST(OpsConv, AwkwardShapesMatchNaiveLoops) {
   }
 }
 
+// Big enough that im2col runs in several slabs along the first spatial dim.
+TEST(OpsConv, SlabbedIm2colMatches) {
+  ir::Node node = make_node("Conv", 2, 1, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+  Tensor x = ramp({1, 64, 180, 181}, 0.01f), w = ramp({2, 64, 3, 3}, 0.3f);
+  auto out = ops::run_reference(node, std::vector<Tensor>{x, w});
+  expect_close(out[0], naive_conv2d(x, w, Tensor(), 1, 1, 1, 1, 1, out[0].shape()));
+  ir::Node n1 = make_node("Conv", 2, 1, {{"pads", std::vector<int64_t>{3, 4}}});
+  ir::Node n2 = make_node("Conv", 2, 1, {{"pads", std::vector<int64_t>{0, 3, 0, 4}}});
+  Tensor x1 = ramp({1, 512, 5000}, 0.013f), w1 = ramp({2, 512, 8}, 0.7f);
+  auto o1 = ops::run_reference(n1, std::vector<Tensor>{x1, w1});
+  auto o2 = ops::run_reference(n2, std::vector<Tensor>{x1.reshaped({1, 512, 1, 5000}), w1.reshaped({2, 512, 1, 8})});
+  expect_close(o1[0], o2[0].reshaped(o1[0].shape()), 1e-5);
+}
+
 TEST(OpsConv, SameLowerPadsAndDoubleAndHalf) {
   ir::Node node = make_node("Conv", 2, 1, {{"auto_pad", std::string("SAME_LOWER")}, {"strides", std::vector<int64_t>{2, 2}}});
   Tensor x = ramp({1, 2, 7, 7}, 0.5f), w = ramp({3, 2, 4, 4}, 0.2f);

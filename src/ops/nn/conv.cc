@@ -36,11 +36,13 @@ bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<Valu
   return true;
 }
 
-// Fills rows (c, kernel offset) of the im2col matrix for one image and group: col[row][out_pos].
+// Fills rows (c, kernel offset) of the im2col matrix for one image and group, for output positions
+// whose first spatial index is in [o0_begin, o0_end): col[row][out_pos - o0_begin * block0].
 template <class Acc>
-void im2col(const ConvGeometry& g, const Acc* x, int64_t row_begin, int64_t row_end, Acc* col) {
+void im2col(const ConvGeometry& g, const Acc* x, int64_t o0_begin, int64_t o0_end, int64_t row_begin,
+            int64_t row_end, Acc* col) {
   const size_t n = g.kernel.size();
-  const int64_t kk = prod(g.kernel), in_size = prod(g.in_spatial), out_size = prod(g.out_spatial);
+  const int64_t kk = prod(g.kernel), in_size = prod(g.in_spatial);
   std::vector<int64_t> in_stride(n, 1), out_block(n, 1), kidx(n);
   for (size_t d = n - 1; d > 0; --d) {
     in_stride[d - 1] = in_stride[d] * g.in_spatial[d];
@@ -52,25 +54,27 @@ void im2col(const ConvGeometry& g, const Acc* x, int64_t row_begin, int64_t row_
       kidx[size_t(d)] = r % g.kernel[size_t(d)];
       r /= g.kernel[size_t(d)];
     }
-    Acc* dst = col + row * out_size;
+    Acc* dst = col + row * (o0_end - o0_begin) * out_block[0];
     // Recursive over spatial dims; a whole sub-block is zero when its input coordinate is in the pad.
     auto fill = [&](auto&& self, size_t d, int64_t in_off, Acc* out) -> void {
       const int64_t s = g.strides[d], koff = kidx[d] * g.dilations[d] - g.pad_begin[d], lim = g.in_spatial[d];
       if (d + 1 == n) {
         // Valid outputs are o in [lo, hi): 0 <= o * s + koff < lim.
-        const int64_t n_out = g.out_spatial[d];
-        const int64_t lo = std::clamp<int64_t>(koff >= 0 ? 0 : (-koff + s - 1) / s, 0, n_out);
-        const int64_t hi = std::clamp<int64_t>(lim - koff <= 0 ? 0 : (lim - koff + s - 1) / s, lo, n_out);
-        std::fill(out, out + lo, Acc(0));
+        const int64_t ob = d == 0 ? o0_begin : 0, oe = d == 0 ? o0_end : g.out_spatial[d];
+        const int64_t lo = std::clamp<int64_t>(koff >= 0 ? 0 : (-koff + s - 1) / s, ob, oe);
+        const int64_t hi = std::clamp<int64_t>(lim - koff <= 0 ? 0 : (lim - koff + s - 1) / s, lo, oe);
+        Acc* base = out - ob;
+        std::fill(base + ob, base + lo, Acc(0));
         const Acc* src = xc + in_off + koff;
-        if (s == 1) std::copy(src + lo, src + hi, out + lo);
-        else for (int64_t o = lo; o < hi; ++o) out[o] = src[o * s];
-        std::fill(out + hi, out + n_out, Acc(0));
+        if (s == 1) std::copy(src + lo, src + hi, base + lo);
+        else for (int64_t o = lo; o < hi; ++o) base[o] = src[o * s];
+        std::fill(base + hi, base + oe, Acc(0));
         return;
       }
-      for (int64_t o = 0; o < g.out_spatial[d]; ++o) {
+      const int64_t o_begin = d == 0 ? o0_begin : 0, o_end = d == 0 ? o0_end : g.out_spatial[d];
+      for (int64_t o = o_begin; o < o_end; ++o) {
         const int64_t i = o * s + koff;
-        Acc* sub = out + o * out_block[d];
+        Acc* sub = out + (o - o_begin) * out_block[d];
         if (i < 0 || i >= lim) std::fill(sub, sub + out_block[d], Acc(0));
         else self(self, d + 1, in_off + i * in_stride[d], sub);
       }
@@ -102,16 +106,25 @@ void run_conv(const ir::Node& node, std::span<const Tensor> in, Tensor& y) {
     const int64_t n = p / G, grp = p % G;
     const Acc* xg = x.data() + (n * g.in_channels + grp * cg) * in_size;
     const Acc* B = xg;
-    if (!direct) {
-      col.resize(size_t(kdim * out_size));
-      if (inner_parallel)
-        parallel_for(kdim, 8, [&](int64_t b, int64_t e) { im2col(g, xg, b, e, col.data()); });
-      else
-        im2col(g, xg, 0, kdim, col.data());
-      B = col.data();
+    Acc* C = out.data() + (n * g.out_channels + grp * mg) * out_size;
+    const Acc* A = w.data() + grp * mg * kdim;
+    if (out_size == 0) return;
+    if (direct) {
+      gemm_tiles<Acc>(inner_parallel, mg, out_size, kdim, A, kdim, B, out_size, C, out_size);
+      return;
     }
-    gemm_tiles<Acc>(inner_parallel, mg, out_size, kdim, w.data() + grp * mg * kdim, kdim, B, out_size,
-                    out.data() + (n * g.out_channels + grp * mg) * out_size, out_size);
+    // im2col in slabs along the first spatial dim so the buffer stays bounded (~64 MiB of floats).
+    const int64_t n0 = g.out_spatial[0], block0 = n0 > 0 ? out_size / n0 : 0;
+    const int64_t slab = std::clamp<int64_t>((int64_t(1) << 24) / std::max<int64_t>(kdim * block0, 1), 1, n0);
+    for (int64_t o0 = 0; o0 < n0; o0 += slab) {
+      const int64_t o1 = std::min(n0, o0 + slab), cols = (o1 - o0) * block0;
+      col.resize(size_t(kdim * cols));
+      if (inner_parallel)
+        parallel_for(kdim, 8, [&](int64_t b, int64_t e) { im2col(g, xg, o0, o1, b, e, col.data()); });
+      else
+        im2col(g, xg, o0, o1, 0, kdim, col.data());
+      gemm_tiles<Acc>(inner_parallel, mg, cols, kdim, A, kdim, col.data(), cols, C + o0 * block0, out_size);
+    }
   };
   if (pairs >= num_threads() && pairs > 1) {
     parallel_for(pairs, 1, [&](int64_t b, int64_t e) {

@@ -43,6 +43,9 @@ ConvGeometry base_geometry(const ir::Node& node, const ConvAttrs& a, const Shape
   std::vector<int64_t> pads = or_fill(a.pads, 2 * n, 0);
   SHRINK_CHECK(g.strides.size() == n && g.dilations.size() == n && pads.size() == 2 * n, node.label(),
                " strides/dilations/pads do not match ", n, " spatial dims");
+  for (size_t i = 0; i < n; ++i)
+    SHRINK_CHECK(g.kernel[i] <= kMaxElements / g.dilations[i] && g.in_spatial[i] <= kMaxElements / g.strides[i],
+                 node.label(), " kernel, dilations or strides too large");
   g.pad_begin.assign(pads.begin(), pads.begin() + long(n));
   g.pad_end.assign(pads.begin() + long(n), pads.end());
   return g;
@@ -76,6 +79,8 @@ void parse_conv_common(const ir::Node& node, AttrReader& r, ConvAttrs& a) {
   for (int64_t v : a.strides) SHRINK_CHECK(v >= 1, node.label(), " strides must be positive");
   for (int64_t v : a.dilations) SHRINK_CHECK(v >= 1, node.label(), " dilations must be positive");
   for (int64_t v : a.pads) SHRINK_CHECK(v >= 0, node.label(), " pads must be non-negative");
+  for (const auto* v : {&a.kernel_shape, &a.strides, &a.pads, &a.dilations})
+    for (int64_t x : *v) SHRINK_CHECK(x <= (int64_t(1) << 31), node.label(), " attribute value ", x, " is too large");
   SHRINK_CHECK(a.pads.size() % 2 == 0, node.label(), " pads needs begin and end values");
 }
 

@@ -19,6 +19,8 @@ std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
   r.done();
   for (int64_t v : a->output_padding) SHRINK_CHECK(v >= 0, node.label(), " output_padding must be >= 0");
   for (int64_t v : a->output_shape) SHRINK_CHECK(v >= 1, node.label(), " output_shape must be positive");
+  for (const auto* v : {&a->output_padding, &a->output_shape})
+    for (int64_t x : *v) SHRINK_CHECK(x <= (int64_t(1) << 40), node.label(), " attribute value ", x, " is too large");
   return a;
 }
 
@@ -33,6 +35,12 @@ bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<Valu
   }
   Shape s = g.output_shape();
   checked_numel(s, "ConvTranspose output");
+  // The reference kernel materializes (M/group * kernel) x input-positions columns per image.
+  int64_t cols = std::max<int64_t>(1, g.out_channels / g.group);
+  for (int64_t v : g.kernel) cols = v > (int64_t(1) << 40) / cols ? (int64_t(1) << 41) : cols * v;
+  for (int64_t v : g.in_spatial) cols = v != 0 && cols > (int64_t(1) << 40) / v ? (int64_t(1) << 41) : cols * v;
+  SHRINK_CHECK(cols <= (int64_t(1) << 32), node.label(), " is too large for the reference kernel (",
+               cols, " column elements)");
   out[0] = ValueMeta{in[0].dtype, s};
   return true;
 }

@@ -1,6 +1,7 @@
 // MaxPool (with optional int64 Indices, storage_order) and AveragePool (count_include_pad), 1D-3D,
 // strides, pads, dilations, ceil_mode, auto_pad. Windows are separable, so each spatial dim gets a
 // table of the input positions every output position reads; planes (n, c) run in parallel.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -9,6 +10,8 @@
 
 namespace shrink::ops {
 namespace {
+
+constexpr int64_t kMaxAttr = int64_t(1) << 31;  // keeps (kernel - 1) * dilation + pads far from overflow
 
 std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t opset, PoolKind kind) {
   AttrReader r(node);
@@ -33,6 +36,8 @@ std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t opset, Po
   for (int64_t v : a->strides) SHRINK_CHECK(v >= 1, node.label(), " strides must be positive");
   for (int64_t v : a->dilations) SHRINK_CHECK(v >= 1, node.label(), " dilations must be positive");
   for (int64_t v : a->pads) SHRINK_CHECK(v >= 0, node.label(), " pads must be non-negative");
+  for (const auto* v : {&a->kernel_shape, &a->strides, &a->pads, &a->dilations})
+    for (int64_t x : *v) SHRINK_CHECK(x <= kMaxAttr, node.label(), " attribute value ", x, " is too large");
   const size_t n = a->kernel_shape.size();
   SHRINK_CHECK((a->strides.empty() || a->strides.size() == n) && (a->pads.empty() || a->pads.size() == 2 * n) &&
                    (a->dilations.empty() || a->dilations.size() == n),
@@ -75,12 +80,14 @@ DimTaps dim_taps(const ConvGeometry& g, size_t d) {
   const int64_t in = g.in_spatial[d];
   for (int64_t o = 0; o < g.out_spatial[d]; ++o) {
     t.start.push_back(int64_t(t.taps.size()));
-    int64_t padded = 0;
-    for (int64_t k = 0; k < g.kernel[d]; ++k) {
-      const int64_t i = o * g.strides[d] - g.pad_begin[d] + k * g.dilations[d];
-      if (i >= 0 && i < in) t.taps.push_back(i);
-      if (i >= -g.pad_begin[d] && i < in + g.pad_end[d]) ++padded;
-    }
+    // Taps k in [0, K) with input position start + k * dil inside [0, in), and inside the padded
+    // extent [-pad_begin, in + pad_end); computed, not scanned, so huge kernels cannot stall.
+    const int64_t start = o * g.strides[d] - g.pad_begin[d], dil = g.dilations[d], K = g.kernel[d];
+    auto ceil_div = [](int64_t a, int64_t b) { return a <= 0 ? -((-a) / b) : (a + b - 1) / b; };
+    const int64_t k_lo = std::clamp<int64_t>(ceil_div(-start, dil), 0, K);
+    const int64_t k_hi = std::clamp<int64_t>(ceil_div(in - start, dil), k_lo, K);
+    for (int64_t k = k_lo; k < k_hi; ++k) t.taps.push_back(start + k * dil);
+    const int64_t padded = std::clamp<int64_t>(ceil_div(in + g.pad_end[d] - start, dil), 0, K);
     t.padded_count.push_back(padded);
   }
   t.start.push_back(int64_t(t.taps.size()));
