@@ -12,6 +12,8 @@ ir::Graph fold_constants(ir::Graph g);
 // Fuses Conv with a following residual Add and/or activation into com.shrink FusedConv (runtime only).
 ir::Graph fuse_conv(ir::Graph g);
 
+// Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
+ir::Graph fold_batchnorm(ir::Graph g);
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination
 // (standard ONNX out).
 ir::Graph optimize_for_export(ir::Graph g);

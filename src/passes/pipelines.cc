@@ -5,11 +5,12 @@ namespace shrink::passes {
 
 ir::Graph optimize_for_export(ir::Graph g) {
   g = fold_constants(std::move(g));
+  g = fold_batchnorm(std::move(g));
   return eliminate_dead_code(std::move(g));
 }
 
 ir::Graph optimize_for_runtime(ir::Graph g) {
-  return optimize_for_export(std::move(g));
+  return fuse_conv(optimize_for_export(std::move(g)));
 }
 
 }  // namespace shrink::passes

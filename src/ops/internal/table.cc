@@ -3,8 +3,10 @@
 
 namespace shrink::ops {
 
+extern const OpSchema kFusedConv;
+
 std::vector<const OpSchema*> internal_ops() {
-  return {};
+  return {&kFusedConv};
 }
 
 }  // namespace shrink::ops

@@ -10,6 +10,7 @@ std::vector<KernelEntry> matmul_kernels();  // MatMul
 std::vector<KernelEntry> gemm_kernels();    // Gemm
 std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
+std::vector<KernelEntry> conv_kernels();    // Conv, com.shrink FusedConv
 
 
 }  // namespace shrink::runtime::onednn

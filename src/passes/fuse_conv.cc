@@ -1,0 +1,111 @@
+// Runtime fusion: Conv [-> Add(residual)] [-> Relu | LeakyRelu | Clip | Sigmoid | HardSwish] becomes
+// one com.shrink FusedConv, so oneDNN applies the sum and the activation as post-ops. Only float32
+// convolutions with constant weights, and only through values nobody else reads.
+#include <cfloat>
+#include <set>
+
+#include "ops/internal/fused_conv.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+
+namespace shrink::passes {
+namespace {
+
+struct Uses {
+  std::map<std::string, std::vector<size_t>> readers;
+  std::set<std::string> graph_outputs;
+  // The single node reading v, or -1 when v has several readers or is a graph output.
+  long only_reader(const std::string& v) const {
+    auto it = readers.find(v);
+    if (graph_outputs.count(v) || it == readers.end() || it->second.size() != 1) return -1;
+    return long(it->second[0]);
+  }
+};
+
+// Activation of node n as a FusedConv activation, when it can be fused.
+bool as_activation(const ir::Graph& g, const ir::Node& n, ops::Activation& act, float& alpha, float& beta) {
+  if (!n.domain.empty()) return false;
+  if (n.op_type == "Relu") return act = ops::Activation::kRelu, true;
+  if (n.op_type == "Sigmoid") return act = ops::Activation::kSigmoid, true;
+  if (n.op_type == "HardSwish") return act = ops::Activation::kHardSwish, true;
+  if (n.op_type == "LeakyRelu") {
+    auto it = n.attrs.find("alpha");
+    alpha = it == n.attrs.end() ? 0.01f : std::get<float>(it->second);
+    return act = ops::Activation::kLeakyRelu, true;
+  }
+  if (n.op_type == "Clip" && n.attrs.empty()) {  // opset >= 11: bounds are inputs
+    alpha = -FLT_MAX;
+    beta = FLT_MAX;
+    for (size_t i = 1; i < n.inputs.size() && i < 3; ++i) {
+      if (n.inputs[i].empty()) continue;
+      const Tensor* t = g.initializer(n.inputs[i]);
+      if (!t || t->dtype() != DType::kFloat32 || t->numel() != 1) return false;
+      (i == 1 ? alpha : beta) = t->data<float>()[0];
+    }
+    return act = ops::Activation::kClip, true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ir::Graph fuse_conv(ir::Graph g) {
+  Uses uses;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    for (const auto& in : g.nodes[i].inputs)
+      if (!in.empty()) uses.readers[in].push_back(i);
+  for (const auto& o : g.outputs) uses.graph_outputs.insert(o.name);
+  std::vector<bool> removed(g.nodes.size(), false), touched(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    ir::Node& conv = g.nodes[i];
+    if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
+    const Tensor* w = g.initializer(conv.inputs[1]);
+    if (!w || w->dtype() != DType::kFloat32) continue;
+    std::string residual, out = conv.outputs[0];
+    std::vector<size_t> absorbed;
+    long next = uses.only_reader(out);
+    if (next >= 0 && touched[size_t(next)]) continue;
+    if (next >= 0 && g.nodes[size_t(next)].op_type == "Add" && g.nodes[size_t(next)].domain.empty()) {
+      const ir::Node& add = g.nodes[size_t(next)];
+      residual = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+      if (residual == out) residual.clear();
+      else {
+        absorbed.push_back(size_t(next));
+        out = add.outputs[0];
+        next = uses.only_reader(out);
+        if (next >= 0 && touched[size_t(next)]) next = -1;
+      }
+    }
+    ops::Activation act = ops::Activation::kNone;
+    float alpha = 0.f, beta = 0.f;
+    if (next >= 0 && as_activation(g, g.nodes[size_t(next)], act, alpha, beta)) {
+      absorbed.push_back(size_t(next));
+      out = g.nodes[size_t(next)].outputs[0];
+    }
+    if (absorbed.empty()) continue;
+    ir::Node fused = conv;
+    fused.domain = "com.shrink";
+    fused.op_type = "FusedConv";
+    fused.inputs.resize(3);
+    if (!residual.empty()) fused.inputs.push_back(residual);
+    fused.outputs = {out};
+    fused.attrs["activation"] = std::string(ops::activation_name(act));
+    fused.attrs["alpha"] = alpha;
+    fused.attrs["beta"] = beta;
+    ops::bind(fused, g.opset());
+    // The fused node takes the place of the last absorbed node, where the residual is surely ready.
+    size_t last = absorbed.back();
+    for (size_t k : absorbed) touched[k] = true;
+    touched[i] = true;
+    g.nodes[last] = std::move(fused);
+    removed[i] = true;
+    for (size_t k = 0; k + 1 < absorbed.size(); ++k) removed[absorbed[k]] = true;
+  }
+  std::vector<ir::Node> nodes;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!removed[i]) nodes.push_back(std::move(g.nodes[i]));
+  g.nodes = std::move(nodes);
+  return g;
+}
+
+}  // namespace shrink::passes

@@ -1,0 +1,137 @@
+// Conv (1-D to 3-D, groups, dilations, padding) on oneDNN's convolution primitive (fp32). Weights
+// and bias must be constants: they are reordered once into the layout the chosen implementation
+// wants. Activations stay in the graph's plain NCHW layout; when the fastest implementation wants a
+// blocked layout, the kernel reorders in and out around it (cheap next to the convolution itself).
+// Fused activations and a fused residual Add come from com.shrink FusedConv nodes (ops/internal).
+#include <cstring>
+
+#include "ops/internal/fused_conv.h"
+#include "ops/nn/conv.h"
+#include "runtime/kernel_table.h"
+#include "runtime/onednn/context.h"
+#include "runtime/onednn/onednn_kernels.h"
+
+namespace shrink::runtime::onednn {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::algorithm eltwise_algorithm(ops::Activation act) {
+  switch (act) {
+    case ops::Activation::kRelu: return dnnl::algorithm::eltwise_relu;
+    case ops::Activation::kLeakyRelu: return dnnl::algorithm::eltwise_relu;
+    case ops::Activation::kClip: return dnnl::algorithm::eltwise_clip;
+    case ops::Activation::kSigmoid: return dnnl::algorithm::eltwise_logistic;
+    case ops::Activation::kHardSwish: return dnnl::algorithm::eltwise_hardswish;
+    default: return dnnl::algorithm::undef;
+  }
+}
+
+class ConvKernel final : public Kernel {
+ public:
+  ConvKernel(const ops::ConvGeometry& geo, const Tensor& w, const Tensor* bias, const ops::FusedConvAttrs* fused,
+             bool has_residual)
+      : has_residual_(has_residual) {
+    const int nsp = int(geo.in_spatial.size());
+    Shape x_shape{geo.batch, geo.in_channels}, y_shape = geo.output_shape();
+    x_shape.insert(x_shape.end(), geo.in_spatial.begin(), geo.in_spatial.end());
+    x_plain_ = plain_desc(x_shape);
+    y_plain_ = plain_desc(y_shape);
+    // Grouped weights: {G, M/G, C/G, k...}.
+    Shape w_shape = w.shape();
+    if (geo.group > 1) {
+      w_shape = {geo.group, geo.out_channels / geo.group};
+      w_shape.insert(w_shape.end(), w.shape().begin() + 1, w.shape().end());
+    }
+    dnnl::memory::dims strides(geo.strides.begin(), geo.strides.end());
+    dnnl::memory::dims dil(nsp), pl(geo.pad_begin.begin(), geo.pad_begin.end()), pr(geo.pad_end.begin(), geo.pad_end.end());
+    for (int i = 0; i < nsp; ++i) dil[size_t(i)] = geo.dilations[size_t(i)] - 1;  // oneDNN counts from 0
+    auto any = [](const Shape& s) { return dnnl::memory::desc(to_dims(s), dt::f32, tag::any); };
+    dnnl::memory::desc bias_md = bias ? dnnl::memory::desc({geo.out_channels}, dt::f32, tag::a) : dnnl::memory::desc();
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                      any(x_shape), any(w_shape), bias_md, any(y_shape), strides, dil, pl, pr);
+    dnnl::post_ops po;
+    if (has_residual) po.append_sum(1.f);
+    if (fused && fused->activation != ops::Activation::kNone) {
+      float alpha = fused->alpha, beta = fused->beta;
+      if (fused->activation == ops::Activation::kRelu) alpha = 0.f;
+      if (fused->activation == ops::Activation::kHardSwish) alpha = beta = 0.f;  // fixed form in oneDNN 2.6
+      po.append_eltwise(1.f, eltwise_algorithm(fused->activation), alpha, beta);
+    }
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(po);
+    pd_ = dnnl::convolution_forward::primitive_desc(d, attr, engine());
+    prim_ = dnnl::convolution_forward(pd_);
+    w_mem_ = reorder_to(wrap(plain_desc(w_shape), w), pd_.weights_desc());
+    if (bias) b_mem_ = reorder_to(wrap(bias_md, *bias), bias_md);
+    if (pd_.src_desc() != x_plain_) {
+      x_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), x_plain_, engine(), pd_.src_desc()));
+      x_blocked_ = dnnl::memory(pd_.src_desc(), engine());
+    }
+    if (pd_.dst_desc() != y_plain_) {
+      y_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), y_plain_));
+      y_blocked_ = dnnl::memory(pd_.dst_desc(), engine());
+      if (has_residual)
+        r_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), y_plain_, engine(), pd_.dst_desc()));
+    }
+  }
+
+  void run(std::span<const Tensor> in, std::span<Tensor> out) override {
+    auto& s = stream();
+    dnnl::memory x = wrap(x_plain_, in[0]);
+    dnnl::memory y = wrap(y_plain_, out[0]);
+    dnnl::memory src = x, dst = y;
+    if (x_blocked_) {
+      x_reorder_.execute(s, x, x_blocked_);
+      src = x_blocked_;
+    }
+    if (y_blocked_) dst = y_blocked_;
+    if (has_residual_) {
+      dnnl::memory r = wrap(y_plain_, in[3]);
+      if (y_blocked_) r_reorder_.execute(s, r, y_blocked_);
+      else std::memcpy(out[0].raw(), in[3].raw(), out[0].nbytes());
+    }
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w_mem_}, {DNNL_ARG_DST, dst}};
+    if (b_mem_) args[DNNL_ARG_BIAS] = b_mem_;
+    prim_.execute(s, args);
+    if (y_blocked_) y_reorder_.execute(s, y_blocked_, y);
+    s.wait();
+  }
+  std::string_view name() const override { return "onednn:conv"; }
+
+ private:
+  bool has_residual_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+  dnnl::memory::desc x_plain_, y_plain_;
+  dnnl::memory w_mem_, b_mem_, x_blocked_, y_blocked_;
+  dnnl::reorder x_reorder_, y_reorder_, r_reorder_;
+};
+
+std::unique_ptr<Kernel> make_conv(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  for (size_t i = 0; i < in.size(); ++i)
+    if (in[i].present() && in[i].dtype != DType::kFloat32) return nullptr;
+  if (!in[1].value || (in.size() > 2 && in[2].present() && !in[2].value)) return nullptr;  // weights must be constant
+  const size_t rank = in[0].shape.size();
+  if (rank < 3 || rank > 5 || in[1].shape.size() != rank) return nullptr;
+  const bool fused = node.domain == "com.shrink";
+  const auto& attrs = node.attrs_as<ops::ConvAttrs>();
+  ops::ConvGeometry geo = ops::resolve_conv(node, attrs, in[0].shape, in[1].shape);
+  if (numel(geo.output_shape()) == 0 || numel(in[0].shape) == 0) return nullptr;
+  const ops::FusedConvAttrs* fa = fused ? &node.attrs_as<ops::FusedConvAttrs>() : nullptr;
+  if (fa && fa->activation != ops::Activation::kNone && eltwise_algorithm(fa->activation) == dnnl::algorithm::undef)
+    return nullptr;
+  bool residual = fused && in.size() > 3 && in[3].present();
+  if (residual && in[3].shape != geo.output_shape()) return nullptr;
+  const Tensor* bias = in.size() > 2 && in[2].present() ? in[2].value : nullptr;
+  return std::make_unique<ConvKernel>(geo, *in[1].value, bias, fa, residual);
+}
+
+}  // namespace
+
+std::vector<KernelEntry> conv_kernels() {
+  return {{"", "Conv", make_conv}, {"com.shrink", "FusedConv", make_conv}};
+}
+
+}  // namespace shrink::runtime::onednn
