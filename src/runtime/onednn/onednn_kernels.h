@@ -11,6 +11,7 @@ std::vector<KernelEntry> gemm_kernels();    // Gemm
 std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
 std::vector<KernelEntry> conv_kernels();    // Conv, com.shrink FusedConv
+std::vector<KernelEntry> pool_kernels();    // MaxPool, AveragePool
 
 
 }  // namespace shrink::runtime::onednn

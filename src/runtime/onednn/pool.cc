@@ -1,0 +1,95 @@
+// MaxPool and AveragePool (1-D to 3-D, fp32) on oneDNN's pooling_v2 primitive. The geometry comes
+// from resolve_pool; ceil_mode becomes extra right padding, which oneDNN ignores for max and for
+// average-excluding-padding. Cases it cannot express (Indices output, average including padding
+// with ceil-mode overhang) use the reference kernel.
+#include "ops/nn/pool.h"
+#include "runtime/kernel_table.h"
+#include "runtime/onednn/context.h"
+#include "runtime/onednn/onednn_kernels.h"
+
+namespace shrink::runtime::onednn {
+namespace {
+
+// oneDNN's fast pooling wants channel-blocked data (8 channels on AVX2, 16 on AVX-512); plain
+// NCHW only gets a slow generic loop. So the kernel reorders in, pools blocked, reorders out.
+dnnl::memory::format_tag blocked_tag(size_t rank) {
+  using tag = dnnl::memory::format_tag;
+  const bool wide = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
+  switch (rank) {
+    case 3: return wide ? tag::nCw16c : tag::nCw8c;
+    case 4: return wide ? tag::nChw16c : tag::nChw8c;
+    default: return wide ? tag::nCdhw16c : tag::nCdhw8c;
+  }
+}
+
+class PoolKernel final : public Kernel {
+ public:
+  PoolKernel(dnnl::algorithm alg, const Shape& x, const Shape& y, const dnnl::memory::dims& strides,
+             const dnnl::memory::dims& kernel, const dnnl::memory::dims& dil, const dnnl::memory::dims& pl,
+             const dnnl::memory::dims& pr)
+      : x_md_(plain_desc(x)), y_md_(plain_desc(y)) {
+    auto tag = blocked_tag(x.size());
+    dnnl::memory::desc xb(to_dims(x), dnnl::memory::data_type::f32, tag), yb(to_dims(y), dnnl::memory::data_type::f32, tag);
+    dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, xb, yb, strides, kernel, dil, pl, pr);
+    prim_ = dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(d, engine()));
+    x_blocked_ = dnnl::memory(xb, engine());
+    y_blocked_ = dnnl::memory(yb, engine());
+    to_blocked_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), x_md_, engine(), xb));
+    to_plain_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), yb, engine(), y_md_));
+  }
+  void run(std::span<const Tensor> in, std::span<Tensor> out) override {
+    auto& s = stream();
+    dnnl::memory x = wrap(x_md_, in[0]), y = wrap(y_md_, out[0]);
+    to_blocked_.execute(s, x, x_blocked_);
+    prim_.execute(s, {{DNNL_ARG_SRC, x_blocked_}, {DNNL_ARG_DST, y_blocked_}});
+    to_plain_.execute(s, y_blocked_, y);
+    s.wait();
+  }
+  std::string_view name() const override { return "onednn:pool"; }
+
+ private:
+  dnnl::memory::desc x_md_, y_md_;
+  dnnl::pooling_v2_forward prim_;
+  dnnl::memory x_blocked_, y_blocked_;
+  dnnl::reorder to_blocked_, to_plain_;
+};
+
+std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  if (in[0].dtype != DType::kFloat32 || in[0].shape.size() < 3 || in[0].shape.size() > 5) return nullptr;
+  if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
+  const auto& a = node.attrs_as<ops::PoolAttrs>();
+  ops::ConvGeometry geo = ops::resolve_pool(node, a, in[0].shape);
+  Shape y = geo.output_shape();
+  if (numel(y) == 0 || numel(in[0].shape) == 0) return nullptr;
+  const size_t nsp = geo.in_spatial.size();
+  dnnl::memory::dims strides(nsp), kernel(nsp), dil(nsp), pl(nsp), pr(nsp);
+  bool overhang = false;
+  for (size_t i = 0; i < nsp; ++i) {
+    strides[i] = geo.strides[i];
+    kernel[i] = geo.kernel[i];
+    dil[i] = geo.dilations[i] - 1;
+    pl[i] = geo.pad_begin[i];
+    // Right padding that makes oneDNN's floor formula produce the resolved output size.
+    pr[i] = (geo.out_spatial[i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 -
+            geo.in_spatial[i] - geo.pad_begin[i];
+    if (pr[i] > geo.pad_end[i]) overhang = true;
+    if (pr[i] < 0 || pl[i] < 0) return nullptr;
+  }
+  dnnl::algorithm alg = dnnl::algorithm::pooling_max;
+  if (a.kind == ops::PoolKind::kAverage) {
+    if (a.count_include_pad && overhang) return nullptr;
+    alg = a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                              : dnnl::algorithm::pooling_avg_exclude_padding;
+  }
+  try {
+    return std::make_unique<PoolKernel>(alg, in[0].shape, y, strides, kernel, dil, pl, pr);
+  } catch (const dnnl::error&) {
+    return nullptr;  // e.g. padding as large as the window: the reference kernel handles it
+  }
+}
+
+}  // namespace
+
+std::vector<KernelEntry> pool_kernels() { return {{"", "MaxPool", make_pool}, {"", "AveragePool", make_pool}}; }
+
+}  // namespace shrink::runtime::onednn
