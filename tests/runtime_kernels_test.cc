@@ -84,3 +84,101 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MatMulKernel,
 
 }  // namespace
 }  // namespace shrink
+
+namespace shrink {
+namespace {
+
+// A single-node graph over float inputs; `consts` become initializers (weights).
+struct NodeCase {
+  std::string op;
+  ir::AttributeMap attrs;
+  std::vector<Shape> inputs;     // runtime inputs
+  std::vector<Shape> constants;  // initializers, after the runtime inputs
+  std::string kernel;            // the fast kernel expected to run
+  int64_t opset = 17;
+};
+
+ir::Graph single_node_graph(const NodeCase& c, std::vector<Tensor>& inputs, uint64_t seed) {
+  Rng rng(seed);
+  ir::Graph g;
+  g.opsets = {{"", c.opset}};
+  ir::GraphBuilder b(g);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    std::string n = "in" + std::to_string(i);
+    g.inputs.push_back(input_info(n, c.inputs[i]));
+    inputs.push_back(random(rng, c.inputs[i]));
+    names.push_back(n);
+  }
+  for (size_t i = 0; i < c.constants.size(); ++i) names.push_back(b.constant("c" + std::to_string(i), random(rng, c.constants[i])));
+  std::string y = b.op(c.op, names, c.attrs, "node");
+  g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  return g;
+}
+
+class NodeKernel : public ::testing::TestWithParam<NodeCase> {};
+
+TEST_P(NodeKernel, MatchesReference) {
+  std::vector<Tensor> inputs;
+  ir::Graph g = single_node_graph(GetParam(), inputs, 11);
+  std::string kernel;
+  EXPECT_LE(compare(g, inputs, &kernel), kFp32Tolerance);
+  EXPECT_EQ(kernel, GetParam().kernel);
+}
+
+using Ints = std::vector<int64_t>;
+INSTANTIATE_TEST_SUITE_P(
+    Kernels, NodeKernel,
+    ::testing::Values(
+        NodeCase{"Conv", {{"pads", Ints{1, 1, 1, 1}}}, {{1, 3, 13, 13}}, {{7, 3, 3, 3}, {7}}, "onednn:conv"},
+        NodeCase{"Conv", {{"strides", Ints{2, 2}}}, {{2, 13, 7, 9}}, {{1, 13, 3, 3}}, "onednn:conv"},
+        NodeCase{"Conv", {{"group", int64_t(13)}, {"pads", Ints{1, 1, 1, 1}}}, {{1, 13, 7, 7}}, {{13, 1, 3, 3}, {13}}, "onednn:conv"},
+        NodeCase{"Conv", {{"dilations", Ints{2, 2}}, {"auto_pad", std::string("SAME_UPPER")}}, {{1, 8, 13, 13}}, {{16, 8, 3, 3}}, "onednn:conv"},
+        NodeCase{"Conv", {}, {{1, 127, 1, 1}}, {{13, 127, 1, 1}}, "onednn:conv"},
+        NodeCase{"Conv", {{"pads", Ints{2, 1}}}, {{2, 4, 17}}, {{6, 4, 5}}, "onednn:conv"},
+        NodeCase{"Conv", {}, {{1, 2, 5, 6, 7}}, {{3, 2, 2, 3, 3}}, "onednn:conv"},
+        NodeCase{"Gemm", {{"transB", int64_t(1)}}, {{7, 13}}, {{127, 13}, {127}}, "onednn:gemm"},
+        NodeCase{"Gemm", {{"transA", int64_t(1)}, {"alpha", 0.5f}, {"beta", 2.f}}, {{13, 7}}, {{13, 5}, {7, 5}}, "onednn:gemm"},
+        NodeCase{"Gemm", {}, {{1, 127}}, {{127, 1}}, "onednn:gemm"},
+        NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{7, 13, 3}}, {}, "onednn:softmax"},
+        NodeCase{"LogSoftmax", {}, {{13, 127}}, {}, "onednn:softmax"},
+        NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{3, 4, 5}}, {}, "onednn:softmax", 11},
+        NodeCase{"LayerNormalization", {}, {{2, 7, 13}}, {{13}, {13}}, "onednn:layer_norm"},
+        NodeCase{"LayerNormalization", {{"axis", int64_t(1)}, {"epsilon", 1e-3f}}, {{3, 4, 5}}, {{4, 5}}, "onednn:layer_norm"},
+        NodeCase{"MaxPool", {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}, {{1, 13, 13, 13}}, {}, "onednn:pool"},
+        NodeCase{"MaxPool", {{"kernel_shape", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}, {{1, 3, 7, 7}}, {}, "onednn:pool"},
+        NodeCase{"AveragePool", {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}}, {{2, 5, 7, 7}}, {}, "onednn:pool"},
+        NodeCase{"AveragePool", {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}, {"count_include_pad", int64_t(1)}}, {{1, 5, 7, 9}}, {}, "onednn:pool"},
+        NodeCase{"AveragePool", {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}, {{1, 3, 7, 7}}, {}, "onednn:pool"},
+        NodeCase{"AveragePool", {{"kernel_shape", Ints{3}}, {"strides", Ints{2}}}, {{1, 3, 13}}, {}, "onednn:pool"}));
+
+// Conv + Add + Relu: fused into one FusedConv whose oneDNN post-ops match the reference chain.
+TEST(ConvFusion, ResidualAndActivationMatchReference) {
+  Rng rng(3);
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs.push_back(input_info("x", {1, 8, 9, 9}));
+  ir::GraphBuilder b(g);
+  auto w = b.constant("w", random(rng, {8, 8, 3, 3}));
+  auto c = b.op("Conv", {"x", w}, {{"pads", Ints{1, 1, 1, 1}}}, "conv");
+  auto s = b.op("Add", {c, "x"}, {}, "add");
+  auto y = b.op("Relu", {s}, {}, "relu");
+  auto w2 = b.constant("w2", random(rng, {4, 8, 1, 1}));
+  auto z = b.op("Conv", {y, w2}, {}, "conv2");
+  auto lo = b.constant("lo", Tensor::scalar<float>(-0.1f));
+  auto hi = b.constant("hi", Tensor::scalar<float>(0.2f));
+  auto out = b.op("Clip", {z, lo, hi}, {}, "clip");
+  g.outputs.push_back({out, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  std::vector<Tensor> inputs{random(rng, {1, 8, 9, 9})};
+  runtime::Session fused(g);
+  int n_fused = 0;
+  for (const auto& n : fused.graph().nodes) n_fused += n.op_type == "FusedConv";
+  EXPECT_EQ(n_fused, 2);
+  EXPECT_EQ(fused.graph().nodes.size(), 2u);
+  EXPECT_LE(compare(g, inputs), kFp32Tolerance);
+}
+
+}  // namespace
+}  // namespace shrink
