@@ -18,6 +18,14 @@ int cli_main(int argc, const char* const* argv) {
   add_bench_command(app, action);
   add_convert_command(app, action);
   add_demo_command(app, action);
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) known = known || sub->get_name() == argv[1];
+    if (!known) {
+      std::fprintf(stderr, "shrink: error: unknown command '%s' (see shrink --help)\n", argv[1]);
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -12,8 +12,8 @@ using Shape = std::vector<int64_t>;
 // Largest element count shrink will allocate for one tensor (2^40 elements): a bound that turns
 // absurd dims from malformed files into an error instead of an allocation attempt.
 inline constexpr int64_t kMaxElements = int64_t(1) << 40;
-// Largest single allocation (16 GiB): the machine has 24 GiB; a larger tensor is refused.
-inline constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 34;
+// Largest single tensor (4 GiB): malformed shapes fail fast instead of exhausting memory.
+inline constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 32;
 
 // Element count; fails (bad input) on a negative dim or a count above kMaxElements.
 int64_t checked_numel(const Shape& shape, const char* what = "shape");
