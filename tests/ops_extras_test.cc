@@ -155,8 +155,13 @@ TEST(Extras, ReductionsOverAwkwardShapes) {
   };
   check("ReduceMin", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); });
   check("ReduceProd", [](const std::vector<double>& v) { double p = 1; for (double d : v) p *= d; return p; });
-  check("ReduceSumSquare", [](const std::vector<double>& v) { double s = 0; for (double d : v) s += d * d; return s; });
-  check("ReduceL2", [](const std::vector<double>& v) { double s = 0; for (double d : v) s += d * d; return std::sqrt(s); });
+  auto sum_sq = [](const std::vector<double>& v) {
+    double s = 0;
+    for (double d : v) s += d * d;
+    return s;
+  };
+  check("ReduceSumSquare", sum_sq);
+  check("ReduceL2", [&](const std::vector<double>& v) { return std::sqrt(sum_sq(v)); });
   check("ReduceLogSumExp", [](const std::vector<double>& v) {
     double s = 0;
     for (double d : v) s += std::exp(d);
@@ -196,6 +201,11 @@ TEST(Extras, EmptyReductionsAndLogSumExpStability) {
   Tensor n = Tensor::from_vector<float>({1.f, std::nanf(""), 2.f}, {3});
   EXPECT_TRUE(std::isnan(run1("ReduceLogSumExp", {n}, k0, 18).data<float>()[0]));
   EXPECT_TRUE(std::isnan(run1("ReduceMin", {n}, k0, 18).data<float>()[0]));
+  // noop_with_empty_axes keeps the shape and applies only the per-element step (as the ONNX reference).
+  Tensor v = Tensor::from_vector<float>({-3.f, 2.f}, {2});
+  Tensor sq = run1("ReduceSumSquare", {v}, {{"noop_with_empty_axes", int64_t(1)}}, 18);
+  ASSERT_EQ(sq.shape(), (Shape{2}));
+  EXPECT_EQ(values<float>(sq), (std::vector<float>{9.f, 4.f}));
 }
 
 }  // namespace

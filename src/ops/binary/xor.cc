@@ -10,6 +10,7 @@ void compute(const ir::Node&, std::span<const Tensor> in, std::span<Tensor> out)
 
 }  // namespace
 
-extern const OpSchema kXor{.op_type = "Xor", .min_inputs = 2, .max_inputs = 2, .infer = infer_logical, .compute = compute};
+extern const OpSchema kXor{.op_type = "Xor", .min_inputs = 2, .max_inputs = 2,
+                           .infer = infer_logical, .compute = compute};
 
 }  // namespace shrink::ops
