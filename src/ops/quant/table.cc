@@ -3,8 +3,10 @@
 
 namespace shrink::ops {
 
+extern const OpSchema kQuantizeLinear, kDequantizeLinear, kDynamicQuantizeLinear, kMatMulInteger, kQLinearMatMul;
+
 std::vector<const OpSchema*> quant_ops() {
-  return {};
+  return {&kQuantizeLinear, &kDequantizeLinear, &kDynamicQuantizeLinear, &kMatMulInteger, &kQLinearMatMul};
 }
 
 }  // namespace shrink::ops
