@@ -79,7 +79,7 @@ TEST(QuantizeLinear, PerAxisAndBlockedOnAwkwardShapes) {
   const auto y = run(make_node("QuantizeLinear", 3, {{"axis", int64_t(-2)}}), 13, {x, s, z})[0];
   for (int64_t i = 0; i < x.numel(); ++i) {
     const int64_t c = (i / 13) % 7;
-    const double q = std::clamp(std::nearbyint(x.data<float>()[i] / s.data<float>()[c]) + 100 + c, 0.0, 255.0);
+    const double q = std::clamp(double(std::nearbyint(x.data<float>()[i] / s.data<float>()[c])) + 100 + double(c), 0.0, 255.0);
     ASSERT_EQ(y.data<uint8_t>()[i], uint8_t(q)) << i;
   }
   // Blocked along axis 1 with a ragged last block: 13 = 4 + 4 + 4 + 1.
@@ -88,7 +88,7 @@ TEST(QuantizeLinear, PerAxisAndBlockedOnAwkwardShapes) {
   const auto yb = run(make_node("QuantizeLinear", 2, {{"axis", int64_t(2)}, {"block_size", int64_t(4)}}), 21,
                       {x, bs})[0];
   for (int64_t i = 0; i < x.numel(); ++i) {
-    const double q = std::clamp(std::nearbyint(x.data<float>()[i] / bs.data<float>()[(i / 13) * 4 + (i % 13) / 4]),
+    const double q = std::clamp(double(std::nearbyint(x.data<float>()[i] / bs.data<float>()[(i / 13) * 4 + (i % 13) / 4])),
                                 0.0, 255.0);
     ASSERT_EQ(yb.data<uint8_t>()[i], uint8_t(q)) << i;
   }

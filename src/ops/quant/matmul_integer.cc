@@ -42,7 +42,7 @@ void check_operand(const ir::Node& node, std::span<const ValueMeta> in, int x, i
 // c (int32, zero-filled, shape s.out) = A32 x B32 with numpy batching, in uint32 so that overflow wraps.
 void matmul_int32(const Tensor& a, const Tensor& b, const MatMulShape& s, Tensor& c) {
   const int64_t nb = s.batch_count();
-  std::vector<int64_t> a_off(size_t(nb)), b_off(size_t(nb));
+  std::vector<int64_t> a_off(static_cast<size_t>(nb)), b_off(static_cast<size_t>(nb));
   const auto a_str = strides_of(s.a_batch), b_str = strides_of(s.b_batch);
   for (int64_t i = 0; i < nb; ++i) {
     int64_t rem = i, oa = 0, ob = 0;

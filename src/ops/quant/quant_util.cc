@@ -81,7 +81,10 @@ QuantLayout resolve_quant_layout(const ir::Node& node, const Shape& x, const Sha
   }
   QuantLayout L;
   const int64_t rank = int64_t(x.size());
-  if (block_size <= 0 && scale.size() <= 1 && numel(scale) == 1) return L;  // per-tensor: axis ignored
+  if (block_size <= 0 && scale.size() <= 1 && numel(scale) == 1) {  // per-tensor: axis ignored
+    L.inner = numel(x);
+    return L;
+  }
   SHRINK_CHECK(rank > 0, node.label(), " a scalar input needs a single scale, got ", shape_str(scale));
   SHRINK_CHECK(axis >= -rank && axis < rank, node.label(), " axis=", axis, " is out of range for rank ", rank);
   L.axis = axis < 0 ? axis + rank : axis;
