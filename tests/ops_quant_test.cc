@@ -205,5 +205,80 @@ TEST(QLinearMatMul, PerColumnScalesAndSaturation) {
   }, "y_scale");
 }
 
+// Naive 2-D grouped convolution of (x - xz) and (w - wz[m]) in int64, for comparison.
+std::vector<int64_t> naive_conv2d(const Tensor& x, int xz, const Tensor& w, const std::vector<int>& wz, int64_t group,
+                                  int64_t stride, int64_t pad, int64_t dil, Shape& out_shape) {
+  const int64_t N = x.dim(0), C = x.dim(1), H = x.dim(2), W = x.dim(3), M = w.dim(0), KH = w.dim(2), KW = w.dim(3);
+  const int64_t cg = C / group, mg = M / group;
+  const int64_t OH = (H + 2 * pad - dil * (KH - 1) - 1) / stride + 1, OW = (W + 2 * pad - dil * (KW - 1) - 1) / stride + 1;
+  out_shape = {N, M, OH, OW};
+  std::vector<int64_t> y(size_t(N * M * OH * OW));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t s = 0;
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t ih = oh * stride - pad + kh * dil, iw = ow * stride - pad + kw * dil;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const int64_t xi = ((n * C + (m / mg) * cg + c) * H + ih) * W + iw;
+                const int64_t wi = ((m * cg + c) * KH + kh) * KW + kw;
+                s += (int64_t(x.data<uint8_t>()[xi]) - xz) * (int64_t(w.data<int8_t>()[wi]) - wz[size_t(m)]);
+              }
+          y[size_t(((n * M + m) * OH + oh) * OW + ow)] = s;
+        }
+  return y;
+}
+
+TEST(ConvInteger, GroupedStridedDilatedPerChannelZeroPoints) {
+  const Tensor x = random_ints<uint8_t>({2, 4, 13, 7}, 11), w = random_ints<int8_t>({6, 2, 3, 2}, 12);
+  const Tensor wz = Tensor::from_vector<int8_t>({0, -3, 5, 7, -128, 127}, {6});
+  std::vector<int> wzv{0, -3, 5, 7, -128, 127};
+  Shape shape;
+  const auto want = naive_conv2d(x, 9, w, wzv, 2, 2, 1, 2, shape);
+  ir::AttributeMap attrs{{"group", int64_t(2)}, {"strides", std::vector<int64_t>{2, 2}},
+                         {"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"dilations", std::vector<int64_t>{2, 2}}};
+  const auto y = run(make_node("ConvInteger", 4, attrs), 10, {x, w, Tensor::scalar<uint8_t>(9), wz})[0];
+  ASSERT_EQ(y.shape(), shape);
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(y.data<int32_t>()[i], want[i]) << i;
+  // A w zero point per channel of the wrong length, and one whose type differs from w.
+  expect_bad_input([&] {
+    run(make_node("ConvInteger", 4, attrs), 10, {x, w, Tensor::scalar<uint8_t>(9), Tensor::from_vector<int8_t>({1, 2}, {2})});
+  });
+  expect_bad_input([&] { run(make_node("ConvInteger", 4, attrs), 10, {x, w, Tensor::scalar<uint8_t>(9), Tensor::scalar<uint8_t>(1)}); });
+}
+
+TEST(QLinearConv, PerChannelScalesBiasAndSaturation) {
+  const Tensor x = random_ints<uint8_t>({1, 3, 7, 13}, 21), w = random_ints<int8_t>({5, 3, 3, 3}, 22);
+  Shape shape;
+  const auto acc = naive_conv2d(x, 128, w, std::vector<int>(5, 0), 1, 1, 1, 1, shape);
+  const float xs = 0.02f, ys = 0.05f;
+  Tensor ws(DType::kFloat32, {5});
+  std::vector<int32_t> bias{-100000, -7, 0, 9, 100000};
+  for (int m = 0; m < 5; ++m) ws.data<float>()[m] = 0.001f * float(m + 1);
+  const auto y = run(make_node("QLinearConv", 9, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}), 10,
+                     {x, Tensor::scalar(xs), Tensor::scalar<uint8_t>(128), w, ws, Tensor::scalar<int8_t>(0),
+                      Tensor::scalar(ys), Tensor::scalar<uint8_t>(100), Tensor::from_vector(bias, {5})})[0];
+  ASSERT_EQ(y.shape(), shape);
+  const int64_t plane = shape[2] * shape[3];
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const int64_t m = int64_t(i) / plane;
+    const double mult = double(xs * ws.data<float>()[m] / ys);
+    const double q = std::clamp(std::nearbyint(double(acc[i] + bias[size_t(m)]) * mult) + 100, 0.0, 255.0);
+    ASSERT_EQ(y.data<uint8_t>()[i], uint8_t(q)) << i;
+  }
+  for (float bad : {0.f, -0.5f, std::numeric_limits<float>::quiet_NaN()}) {
+    Tensor bad_ws = ws.clone();
+    bad_ws.data<float>()[3] = bad;
+    expect_bad_input([&] {
+      run(make_node("QLinearConv", 8), 10,
+          {x, Tensor::scalar(xs), Tensor::scalar<uint8_t>(128), w, bad_ws, Tensor::scalar<int8_t>(0), Tensor::scalar(ys),
+           Tensor::scalar<uint8_t>(100)});
+    }, "w_scale[3]");
+  }
+}
+
 }  // namespace
 }  // namespace shrink

@@ -59,17 +59,12 @@ void dequantize(const Tensor& x, const std::vector<float>& scale, const std::vec
                 const QuantLayout& L, Tensor& y) {
   const Q* px = x.data<Q>();
   Y* py = y.data<Y>();
-  const int64_t rows = L.outer * L.axis_len, step = L.param_step();
-  parallel_for(rows, std::max<int64_t>(1, (int64_t(1) << 14) / std::max<int64_t>(L.inner, 1)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t base = L.param_base(r / L.axis_len, r % L.axis_len);
-      const Q* xr = px + r * L.inner;
-      Y* yr = py + r * L.inner;
-      for (int64_t i = 0; i < L.inner; ++i) {
-        const int64_t p = base + step * i;
-        // As the spec's reference: both operands converted to float32, then subtracted.
-        yr[i] = Y((float(xr[i]) - float(zp[size_t(p)])) * scale[size_t(p)]);
-      }
+  const int64_t step = L.param_step();
+  for_each_param_run(L, x.numel(), [&](int64_t begin, int64_t end, int64_t p0) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t p = p0 + step * (i - begin);
+      // As the spec's reference: both operands converted to float32, then subtracted.
+      py[i] = Y((float(px[i]) - float(zp[size_t(p)])) * scale[size_t(p)]);
     }
   });
 }

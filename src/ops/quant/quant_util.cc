@@ -119,7 +119,9 @@ Tensor subtract_zero_point(const Tensor& x, const Tensor& zp, const Shape& zp_sh
       const T* px = x.data<T>();
       if (!zp.defined() || zp.numel() == 1) {
         const int32_t z = zp.defined() ? int32_t(zp.data<T>()[0]) : 0;
-        for (int64_t i = 0; i < x.numel(); ++i) po[i] = int32_t(px[i]) - z;
+        parallel_for(x.numel(), 1 << 15, [&](int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) po[i] = int32_t(px[i]) - z;
+        });
         return;
       }
       const T* pz = zp.data<T>();

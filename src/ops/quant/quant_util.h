@@ -2,12 +2,14 @@
 // zero-point checks (a zero, negative, NaN or infinite scale is bad input, naming the node), round
 // half to even with saturation, and integer operands with their zero points subtracted.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "ops/common.h"
+#include "ops/quant/quant_attrs.h"
 
 namespace shrink::ops {
 
@@ -57,6 +59,19 @@ inline float round_to_precision(float v, DType p) {
   if (p == DType::kFloat16) return float(Half(v));
   if (p == DType::kBFloat16) return float(BFloat16(v));
   return v;
+}
+
+// Splits x's n elements over threads into runs inside one row of L's [outer, axis_len, inner] view:
+// f(begin, end, p0), where element i of [begin, end) uses parameter p0 + L.param_step() * (i - begin).
+template <class F>
+void for_each_param_run(const QuantLayout& L, int64_t n, F f) {
+  parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e;) {
+      const int64_t r = i / L.inner, end = std::min(e, (r + 1) * L.inner);
+      f(i, end, L.param_base(r / L.axis_len, r % L.axis_len) + L.param_step() * (i - r * L.inner));
+      i = end;
+    }
+  });
 }
 
 // x (uint8/int8) as int32 minus its zero point. zp may be undefined (0), hold one element, or

@@ -68,22 +68,17 @@ void quantize(const Tensor& x, const std::vector<float>& scale, const std::vecto
   const X* px = x.data<X>();
   Q* py = y.data<Q>();
   const QuantRange range = quant_range(dtype_of<Q>);
-  const int64_t rows = L.outer * L.axis_len, step = L.param_step();
-  parallel_for(rows, std::max<int64_t>(1, (int64_t(1) << 14) / std::max<int64_t>(L.inner, 1)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
-      const int64_t base = L.param_base(r / L.axis_len, r % L.axis_len);
-      const X* xr = px + r * L.inner;
-      Q* yr = py + r * L.inner;
-      for (int64_t i = 0; i < L.inner; ++i) {
-        const int64_t p = base + step * i;
-        double q;
-        if constexpr (std::is_same_v<X, int32_t>) {
-          q = double(xr[i]) / double(scale[size_t(p)]);  // as numpy: int32 / float32 is float64
-        } else {
-          q = round_to_precision(round_to_precision(float(xr[i]), precision) / scale[size_t(p)], precision);
-        }
-        yr[i] = Q(round_saturate(q, zp[size_t(p)], range));
+  const int64_t step = L.param_step();
+  for_each_param_run(L, x.numel(), [&](int64_t begin, int64_t end, int64_t p0) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t p = p0 + step * (i - begin);
+      double q;
+      if constexpr (std::is_same_v<X, int32_t>) {
+        q = double(px[i]) / double(scale[size_t(p)]);  // as numpy: int32 / float32 is float64
+      } else {
+        q = round_to_precision(round_to_precision(float(px[i]), precision) / scale[size_t(p)], precision);
       }
+      py[i] = Q(round_saturate(q, zp[size_t(p)], range));
     }
   });
 }
