@@ -3,8 +3,12 @@
 
 namespace shrink::ops {
 
+extern const OpSchema kQuantizeLinear, kDequantizeLinear, kDynamicQuantizeLinear, kMatMulInteger, kQLinearMatMul;
+extern const OpSchema kConvInteger, kQLinearConv;
+
 std::vector<const OpSchema*> quant_ops() {
-  return {};
+  return {&kQuantizeLinear, &kDequantizeLinear, &kDynamicQuantizeLinear, &kMatMulInteger, &kQLinearMatMul,
+          &kConvInteger, &kQLinearConv};
 }
 
 }  // namespace shrink::ops
