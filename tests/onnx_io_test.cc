@@ -119,7 +119,7 @@ TEST(OnnxImport, RoundTripsEveryConformanceModel) {
       ++checked;
     }
   }
-  EXPECT_GT(n, 500);
+  EXPECT_GE(n, 489);  // 559 cases less the 70 refused for out-of-scope dtypes
   EXPECT_GT(checked, 100);
 }
 
