@@ -14,7 +14,7 @@ echo "== tests (Release)"
 ctest --test-dir "$ROOT/build" --output-on-failure -j2 --timeout 900
 if [ "${SHRINK_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== tests (ASan + UBSan)"
-  "$ROOT/scripts/setup.sh" "$ROOT/build-asan" -DSHRINK_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  "$ROOT/scripts/setup.sh" "$ROOT/build-asan" -DSHRINK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Sanitize
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j2 --timeout 1800 -L sanitize
 fi

@@ -80,7 +80,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, MatMulKernel,
                                            MatMulCase{{7}, {7, 13}, true}, MatMulCase{{5, 7}, {7}, false},
                                            MatMulCase{{2, 4, 7, 13}, {2, 4, 13, 5}, false},
                                            MatMulCase{{2, 1, 7, 13}, {1, 3, 13, 5}, false},
-                                           MatMulCase{{3, 7, 13}, {13, 127}, false}));
+                                           MatMulCase{{3, 7, 13}, {13, 127}, false}),
+                         [](const ::testing::TestParamInfo<MatMulCase>& info) {
+                           return std::string(info.param.const_b ? "const_b_" : "runtime_b_") + std::to_string(info.index);
+                         });
 
 }  // namespace
 }  // namespace shrink
@@ -151,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(
         NodeCase{"AveragePool", {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}}, {{2, 5, 7, 7}}, {}, "onednn:pool"},
         NodeCase{"AveragePool", {{"kernel_shape", Ints{3, 3}}, {"pads", Ints{1, 1, 1, 1}}, {"count_include_pad", int64_t(1)}}, {{1, 5, 7, 9}}, {}, "onednn:pool"},
         NodeCase{"AveragePool", {{"kernel_shape", Ints{2, 2}}, {"strides", Ints{2, 2}}, {"ceil_mode", int64_t(1)}}, {{1, 3, 7, 7}}, {}, "onednn:pool"},
-        NodeCase{"AveragePool", {{"kernel_shape", Ints{3}}, {"strides", Ints{2}}}, {{1, 3, 13}}, {}, "onednn:pool"}));
+        NodeCase{"AveragePool", {{"kernel_shape", Ints{3}}, {"strides", Ints{2}}}, {{1, 3, 13}}, {}, "onednn:pool"}),
+    [](const ::testing::TestParamInfo<NodeCase>& info) { return info.param.op + "_" + std::to_string(info.index); });
 
 // Conv + Add + Relu: fused into one FusedConv whose oneDNN post-ops match the reference chain.
 TEST(ConvFusion, ResidualAndActivationMatchReference) {

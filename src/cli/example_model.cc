@@ -45,7 +45,7 @@ ir::Graph example_cnn(uint64_t seed) {
   g.name = "shrink_example_cnn";
   g.opsets = {{"", 17}};
   g.meta.producer_name = "shrink";
-  g.inputs.push_back({"input", DType::kFloat32, std::vector<ir::Dim>{{-1, "batch"}, {3}, {32}, {32}}, ""});
+  g.inputs.push_back({"input", DType::kFloat32, std::vector<ir::Dim>{{-1, "batch"}, {3, ""}, {32, ""}, {32, ""}}, ""});
   Rng rng(seed);
   ir::GraphBuilder b(g);
   std::string x = conv_bn_relu(b, rng, "input", 3, 32, "conv1");
@@ -59,7 +59,7 @@ ir::Graph example_cnn(uint64_t seed) {
   auto bias = b.constant("fc.bias", random_tensor(rng, {10}, 0.01f));
   x = b.op("Gemm", {x, w, bias}, {{"transB", int64_t(1)}}, "fc");
   g.nodes.back().outputs[0] = "logits";
-  g.outputs.push_back({"logits", DType::kFloat32, std::vector<ir::Dim>{{-1, "batch"}, {10}}, ""});
+  g.outputs.push_back({"logits", DType::kFloat32, std::vector<ir::Dim>{{-1, "batch"}, {10, ""}}, ""});
   ops::bind_all(g);
   return g;
 }

@@ -14,8 +14,10 @@ struct Session::Step {
   std::vector<int> in_slots;   // -1 for absent optional inputs
   std::vector<int> out_slots;  // -1 for unused outputs
   std::vector<int> release;    // slots whose last use is this step
-  std::unique_ptr<Kernel> kernel;
-  std::vector<Shape> kernel_shapes;  // input shapes the kernel was selected for
+  // Kernels by the input shapes they were chosen for (most recent first); a few are kept so that
+  // alternating batch sizes do not rebuild primitives and re-pack weights.
+  std::vector<std::pair<std::vector<Shape>, std::unique_ptr<Kernel>>> kernels;
+  Kernel* kernel = nullptr;
   double total_ms = 0;
   int64_t runs = 0;
 };
@@ -98,18 +100,27 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
       SHRINK_ASSERT(in[i].defined(), node.label(), " input not computed");
       metas[i] = {in[i].dtype(), in[i].shape(), &in[i]};
     }
-    bool reselect = !st.kernel;
-    if (!reselect) {
-      for (size_t i = 0; i < in.size() && !reselect; ++i) reselect = in[i].shape() != st.kernel_shapes[i];
+    st.kernel = nullptr;
+    for (size_t k = 0; k < st.kernels.size() && !st.kernel; ++k) {
+      const auto& shapes = st.kernels[k].first;
+      bool same = true;
+      for (size_t i = 0; i < in.size() && same; ++i) same = in[i].shape() == shapes[i];
+      if (same) {
+        if (k > 0) std::swap(st.kernels[0], st.kernels[k]);
+        st.kernel = st.kernels[0].second.get();
+      }
     }
-    if (reselect) {
+    if (!st.kernel) {
       // Choose with constant values only, so the choice holds for any later run.
       std::vector<ops::ValueMeta> sel = metas;
       for (size_t i = 0; i < sel.size(); ++i)
         if (st.in_slots[i] >= 0 && !constants_[size_t(st.in_slots[i])].defined()) sel[i].value = nullptr;
-      st.kernel = select_kernel(node, sel, options_.reference_only);
-      st.kernel_shapes.clear();
-      for (const auto& t : in) st.kernel_shapes.push_back(t.shape());
+      std::vector<Shape> shapes;
+      for (const auto& t : in) shapes.push_back(t.shape());
+      constexpr size_t kKernelsPerStep = 4;
+      if (st.kernels.size() == kKernelsPerStep) st.kernels.pop_back();
+      st.kernels.insert(st.kernels.begin(), {std::move(shapes), select_kernel(node, sel, options_.reference_only)});
+      st.kernel = st.kernels[0].second.get();
     }
     out.assign(st.out_slots.size(), Tensor());
     if (!st.kernel->allocates_outputs()) {
