@@ -29,8 +29,9 @@ ir::ValueInfo input_info(const std::string& name, const Shape& s) {
 
 // Runs g on inputs with fast and reference kernels; returns max abs diff relative to max |ref|,
 // and fills `kernel` with the first node's fast kernel name.
-double compare(const ir::Graph& g, const std::vector<Tensor>& inputs, std::string* kernel = nullptr) {
-  runtime::Session fast(g), ref(g, {.optimize = false, .reference_only = true});
+double compare(const ir::Graph& g, const std::vector<Tensor>& inputs, std::string* kernel = nullptr,
+               std::vector<std::string> skip = {}) {
+  runtime::Session fast(g, {.skip_backends = std::move(skip)}), ref(g, {.optimize = false, .reference_only = true});
   auto a = fast.run(inputs), b = ref.run(inputs);
   if (kernel) *kernel = fast.kernel_names().at(0).second;
   double diff = 0, scale = 1e-30;
@@ -70,6 +71,8 @@ TEST_P(MatMulKernel, MatchesReference) {
   ops::bind_all(g);
   std::string kernel;
   EXPECT_LE(compare(g, inputs, &kernel), kFp32Tolerance);
+  EXPECT_EQ(kernel, "blas:sgemm");
+  EXPECT_LE(compare(g, inputs, &kernel, {"blas"}), kFp32Tolerance);
   EXPECT_EQ(kernel, "onednn:matmul");
 }
 
@@ -128,6 +131,10 @@ TEST_P(NodeKernel, MatchesReference) {
   std::string kernel;
   EXPECT_LE(compare(g, inputs, &kernel), kFp32Tolerance);
   EXPECT_EQ(kernel, GetParam().kernel);
+  if (GetParam().op == "Gemm") {  // the oneDNN Gemm comes after the BLAS one
+    EXPECT_LE(compare(g, inputs, &kernel, {"blas"}), kFp32Tolerance);
+    EXPECT_EQ(kernel, "onednn:gemm");
+  }
 }
 
 using Ints = std::vector<int64_t>;
@@ -141,9 +148,9 @@ INSTANTIATE_TEST_SUITE_P(
         NodeCase{"Conv", {}, {{1, 127, 1, 1}}, {{13, 127, 1, 1}}, "onednn:conv"},
         NodeCase{"Conv", {{"pads", Ints{2, 1}}}, {{2, 4, 17}}, {{6, 4, 5}}, "onednn:conv"},
         NodeCase{"Conv", {}, {{1, 2, 5, 6, 7}}, {{3, 2, 2, 3, 3}}, "onednn:conv"},
-        NodeCase{"Gemm", {{"transB", int64_t(1)}}, {{7, 13}}, {{127, 13}, {127}}, "onednn:gemm"},
-        NodeCase{"Gemm", {{"transA", int64_t(1)}, {"alpha", 0.5f}, {"beta", 2.f}}, {{13, 7}}, {{13, 5}, {7, 5}}, "onednn:gemm"},
-        NodeCase{"Gemm", {}, {{1, 127}}, {{127, 1}}, "onednn:gemm"},
+        NodeCase{"Gemm", {{"transB", int64_t(1)}}, {{7, 13}}, {{127, 13}, {127}}, "blas:sgemm"},
+        NodeCase{"Gemm", {{"transA", int64_t(1)}, {"alpha", 0.5f}, {"beta", 2.f}}, {{13, 7}}, {{13, 5}, {7, 5}}, "blas:sgemm"},
+        NodeCase{"Gemm", {}, {{1, 127}}, {{127, 1}}, "blas:sgemm"},
         NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{7, 13, 3}}, {}, "onednn:softmax"},
         NodeCase{"LogSoftmax", {}, {{13, 127}}, {}, "onednn:softmax"},
         NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{3, 4, 5}}, {}, "onednn:softmax", 11},

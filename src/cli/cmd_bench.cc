@@ -23,6 +23,7 @@ struct BenchArgs {
   std::vector<std::string> shapes;  // name=1x3x224x224
   bool json = false;
   bool profile = false;
+  bool reference = false;
 };
 
 // Time by op type and kernel, largest first.
@@ -100,7 +101,7 @@ int bench(const BenchArgs& a) {
   Rng rng(42);
   std::vector<Tensor> inputs;
   for (const auto& in : g.inputs) inputs.push_back(random_input(in, a, rng));
-  runtime::Session session(std::move(g), {.threads = a.threads, .profile = a.profile});
+  runtime::Session session(std::move(g), {.threads = a.threads, .reference_only = a.reference, .profile = a.profile});
   int64_t batch = inputs.empty() || inputs[0].rank() == 0 ? 1 : inputs[0].dim(0);
   LatencyStats st = measure_latency(session, inputs, a.warmup, a.iters, batch);
   double median = st.median_ms, p90 = st.p90_ms, min = st.min_ms, throughput = st.throughput;
@@ -130,6 +131,7 @@ void add_bench_command(CLI::App& app, Action& action) {
   cmd->add_option("--shape", a->shapes, "Input shape NAME=DxDx... (for symbolic dims)");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->add_flag("--profile", a->profile, "Print time per op type and kernel");
+  cmd->add_flag("--reference", a->reference, "Use the reference kernels only");
   cmd->callback([&action, a] { action = [a] { return bench(*a); }; });
 }
 

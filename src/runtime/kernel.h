@@ -29,10 +29,12 @@ struct KernelEntry {
   std::string_view domain;
   std::string_view op_type;
   KernelFactory factory;
+  std::string_view backend = "";  // "view", "blas", "onednn"; set by the backend's table
 };
 
-// Fast kernels for the node (ordered), falling back to the reference kernel.
+// Fast kernels for the node (ordered), falling back to the reference kernel. Backends named in
+// `skip` are passed over (tests use it to reach a kernel further down the list).
 std::unique_ptr<Kernel> select_kernel(const ir::Node& node, std::span<const ops::ValueMeta> in,
-                                      bool reference_only = false);
+                                      bool reference_only = false, const std::vector<std::string>& skip = {});
 
 }  // namespace shrink::runtime

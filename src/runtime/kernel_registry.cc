@@ -1,4 +1,5 @@
 // The kernel table: fast implementations by op, tried in order; the op's reference kernel last.
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/kernel.h"
@@ -21,10 +22,12 @@ class ReferenceKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> select_kernel(const ir::Node& node, std::span<const ops::ValueMeta> in, bool reference_only) {
+std::unique_ptr<Kernel> select_kernel(const ir::Node& node, std::span<const ops::ValueMeta> in, bool reference_only,
+                                      const std::vector<std::string>& skip) {
   if (!reference_only) {
     for (const KernelEntry& e : fast_kernels()) {
       if (e.op_type != node.op_type || e.domain != node.domain) continue;
+      if (std::find(skip.begin(), skip.end(), e.backend) != skip.end()) continue;
       if (auto k = e.factory(node, in)) return k;
     }
   }

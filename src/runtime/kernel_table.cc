@@ -5,8 +5,16 @@ namespace shrink::runtime {
 
 const std::vector<KernelEntry>& fast_kernels() {
   static const std::vector<KernelEntry> all = [] {
-    std::vector<KernelEntry> v = view_kernels();
-    for (auto& e : onednn_kernels()) v.push_back(e);
+    std::vector<KernelEntry> v;
+    auto add = [&](std::vector<KernelEntry> entries, std::string_view backend) {
+      for (auto& e : entries) {
+        e.backend = backend;
+        v.push_back(e);
+      }
+    };
+    add(view_kernels(), "view");
+    add(blas_kernels(), "blas");
+    add(onednn_kernels(), "onednn");
     return v;
   }();
   return all;

@@ -10,5 +10,6 @@ namespace shrink::runtime {
 const std::vector<KernelEntry>& fast_kernels();
 std::vector<KernelEntry> view_kernels();    // runtime/view_kernels.cc
 std::vector<KernelEntry> onednn_kernels();  // runtime/onednn/table.cc
+std::vector<KernelEntry> blas_kernels();    // runtime/blas/sgemm_kernels.cc
 
 }  // namespace shrink::runtime

@@ -119,7 +119,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
       for (const auto& t : in) shapes.push_back(t.shape());
       constexpr size_t kKernelsPerStep = 4;
       if (st.kernels.size() == kKernelsPerStep) st.kernels.pop_back();
-      st.kernels.insert(st.kernels.begin(), {std::move(shapes), select_kernel(node, sel, options_.reference_only)});
+      st.kernels.insert(st.kernels.begin(), {std::move(shapes), select_kernel(node, sel, options_.reference_only, options_.skip_backends)});
       st.kernel = st.kernels[0].second.get();
     }
     out.assign(st.out_slots.size(), Tensor());

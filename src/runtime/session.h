@@ -20,6 +20,7 @@ struct SessionOptions {
   bool optimize = true;        // graph passes before planning
   bool reference_only = false; // reference kernels everywhere (the oracle)
   bool profile = false;         // time every step (see Session::profile())
+  std::vector<std::string> skip_backends;  // kernel backends not to use ("blas", "onednn", "view")
 };
 
 // Accumulated time of one node over the runs of a profiled session.
