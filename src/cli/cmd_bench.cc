@@ -1,5 +1,6 @@
 // `shrink bench`: latency and throughput of a model on seeded random inputs.
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <cstdio>
 
@@ -44,6 +45,10 @@ void print_profile(const runtime::Session& s, int runs) {
     rows.emplace_back(v.first, buf);
   }
   std::sort(rows.rbegin(), rows.rend());
+  if (std::getenv("SHRINK_PROFILE_NODES"))
+    for (const auto& p : s.profile())
+      std::printf("  node %-40s %-18s %-16s %8.3f ms\n", p.node.c_str(), p.op_type.c_str(), p.kernel.c_str(),
+                  p.total_ms / std::max<int64_t>(p.runs, 1));
   std::printf("profile (%d runs, %.3f ms/run in kernels):\n", runs, total);
   for (const auto& r : rows) std::printf("%s\n", r.second.c_str());
 }

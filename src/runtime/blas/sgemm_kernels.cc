@@ -59,6 +59,11 @@ class SgemmMatMul final : public Kernel {
 std::unique_ptr<Kernel> make_matmul(const ir::Node& node, std::span<const ops::ValueMeta> in) {
   if (!all_float32(in) || in[0].shape.empty() || in[1].shape.empty()) return nullptr;
   ops::MatMulShape s = ops::matmul_shape(in[0].shape, in[1].shape, node.label());
+  if (in[1].shape.size() == 2 && in[0].shape.size() >= 2 && s.batch_count() > 1) {
+    // Every batch of A meets the same B: one [batch*m, k] x [k, n] product (A and Y are contiguous).
+    s.m *= s.batch_count();
+    s.batch = s.a_batch = s.b_batch = {};
+  }
   const int64_t lim = int64_t(1) << 31;
   if (s.m * s.n == 0 || s.k == 0 || s.m >= lim || s.n >= lim || s.k >= lim) return nullptr;
   return std::make_unique<SgemmMatMul>(std::move(s));
