@@ -6,6 +6,7 @@
 
 #include "core/threads.h"
 #include "passes/passes.h"
+#include "runtime/kernel_table.h"
 
 namespace shrink::runtime {
 
@@ -83,6 +84,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
   SHRINK_CHECK(inputs.size() == graph_.inputs.size(), "model takes ", graph_.inputs.size(), " inputs, got ",
                inputs.size());
   set_num_threads(options_.threads);
+  set_blas_threads(options_.threads);
   std::vector<Tensor> values = constants_;
   for (size_t i = 0; i < inputs.size(); ++i) {
     check_input(graph_.inputs[i], inputs[i]);

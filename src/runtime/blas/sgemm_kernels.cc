@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "core/threads.h"
 #include "ops/nn/gemm.h"
 #include "ops/nn/matmul.h"
 #include "runtime/kernel_table.h"
@@ -38,16 +39,25 @@ class SgemmMatMul final : public Kernel {
       as *= s_.a_batch[i];
       bs *= s_.b_batch[i];
     }
-    std::vector<int64_t> idx(r, 0);
-    for (int64_t t = 0; t < batches; ++t) {
-      int64_t ao = 0, bo = 0;
-      for (size_t i = 0; i < r; ++i) ao += idx[i] * a_stride[i], bo += idx[i] * b_stride[i];
+    auto product = [&](int64_t t) {
+      int64_t ao = 0, bo = 0, rest = t;
+      for (size_t i = r; i-- > 0;) {
+        const int64_t j = rest % s_.batch[i];
+        rest /= s_.batch[i];
+        ao += j * a_stride[i];
+        bo += j * b_stride[i];
+      }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.f, a + ao, int(k), b + bo,
                   int(n), 0.f, c + t * m * n, int(n));
-      for (size_t i = r; i-- > 0;) {
-        if (++idx[i] < s_.batch[i]) break;
-        idx[i] = 0;
-      }
+    };
+    // Many small products (attention heads): one per thread, each sgemm then runs single-threaded
+    // (OpenBLAS's OpenMP build does not nest). Few large ones: sgemm threads each.
+    const int threads = num_threads();
+    if (batches >= threads && threads > 1 && m * n * k < (int64_t(1) << 24)) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int64_t t = 0; t < batches; ++t) product(t);
+    } else {
+      for (int64_t t = 0; t < batches; ++t) product(t);
     }
   }
   std::string_view name() const override { return "blas:sgemm"; }
@@ -117,6 +127,11 @@ std::unique_ptr<Kernel> make_gemm(const ir::Node& node, std::span<const ops::Val
 }
 
 }  // namespace
+
+void set_blas_threads(int n) {
+  // OpenBLAS reads the OpenMP thread count once, at load; later changes must be passed explicitly.
+  if (openblas_get_num_threads() != n) openblas_set_num_threads(n);
+}
 
 std::vector<KernelEntry> blas_kernels() { return {{"", "Gemm", make_gemm}, {"", "MatMul", make_matmul}}; }
 
