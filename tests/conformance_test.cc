@@ -11,7 +11,7 @@
 #include <fstream>
 #include <map>
 
-#include "cli/commands.h"
+#include "cli/cli_main.h"
 #include "cli/tensor_files.h"
 #include "onnx/model_io.h"
 #include "onnx/tensor_proto.h"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli/commands.h"
+#include "cli/cli_main.h"
 #include "cli/example_model.h"
 #include "core/file_io.h"
 #include "onnx/model_io.h"

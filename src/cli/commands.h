@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/cli_main.h"
+
 namespace shrink::cli {
 
 using Action = std::function<int()>;
@@ -17,9 +19,5 @@ void add_bench_command(CLI::App& app, Action& action);
 void add_convert_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 
-// Entry point: returns the process exit code (0 ok, 2 bad input or usage, 1 internal failure).
-int cli_main(int argc, const char* const* argv);
-// Convenience for tests: cli_main({"run", "model.onnx", ...}).
-int cli_main(const std::vector<std::string>& args);
 
 }  // namespace shrink::cli
