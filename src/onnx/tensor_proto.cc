@@ -26,6 +26,19 @@ void fill_from_field(Tensor& t, const Field& field, const std::string& what) {
   for (int64_t i = 0; i < t.numel(); ++i) dst[i] = static_cast<T>(field.Get(int(i)));
 }
 
+// Number of values in the typed field that holds `dtype` (ONNX stores small ints in int32_data,
+// uint32/uint64 in uint64_data, 16-bit floats as bit patterns in int32_data).
+int64_t typed_field_size(const onnx::TensorProto& p, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return p.float_data_size();
+    case DType::kFloat64: return p.double_data_size();
+    case DType::kInt64: return p.int64_data_size();
+    case DType::kUInt32:
+    case DType::kUInt64: return p.uint64_data_size();
+    default: return p.int32_data_size();
+  }
+}
+
 std::string read_external(const onnx::TensorProto& p, const ExternalDataPolicy& policy, size_t need,
                           const std::string& what) {
   std::string location;
@@ -96,6 +109,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const ExternalDataPolicy& p
       for (int64_t i = 0; i < n; ++i) static_cast<uint8_t*>(t.raw())[i] = static_cast<uint8_t*>(t.raw())[i] != 0;
     return t;
   }
+  // Typed fields: check the value count against the dims before allocating anything.
+  SHRINK_CHECK(typed_field_size(p, tr.dtype) == n, what, " has ", typed_field_size(p, tr.dtype),
+               " values, its dims say ", n);
   Tensor t(tr.dtype, shape);
   switch (tr.dtype) {
     case DType::kFloat32: fill_from_field<float>(t, p.float_data(), what); break;
