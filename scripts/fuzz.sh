@@ -11,7 +11,7 @@ for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || {
     apt-get update -qq && apt-get install -y -qq "${PKGS[@]}" > /dev/null; break; }
 done
-"$ROOT/scripts/setup.sh" "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+SHRINK_BUILD_TARGETS="fuzz_onnx_model fuzz_npy fuzz_tensor_proto" "$ROOT/scripts/setup.sh" "$ROOT/build-fuzz" -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DSHRINK_FUZZ=ON -DSHRINK_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 for t in onnx_model npy tensor_proto; do
   mkdir -p "$ROOT/build-fuzz/corpus/$t" "$ROOT/build-fuzz/crashes/$t"

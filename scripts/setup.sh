@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh - install shrink's build dependencies (Debian 12 packages) and build it.
 # Usage: scripts/setup.sh [BUILD_DIR] [extra cmake args...]   (default build dir: build)
+# SHRINK_BUILD_TARGETS="a b" builds only those targets (default: all).
 # Idempotent: installs only what is missing, re-runs an incremental build.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,5 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     || { tail -20 /tmp/shrink_setup_apt.log; echo "setup: apt-get install failed" >&2; exit 1; }
 fi
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" > /dev/null
-cmake --build "$BUILD" -j"$(nproc)"
+targets=()
+for t in ${SHRINK_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$BUILD" -j"$(nproc)" "${targets[@]}"
 echo "setup: built $BUILD/shrink"
