@@ -7,7 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${1:-$ROOT/build}"; shift || true
 PKGS=(g++ cmake ninja-build pkg-config libdnnl-dev libonnx-dev libprotobuf-dev protobuf-compiler
-      libopenblas-openmp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev)
+      libopenblas-openmp-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+      libzip-dev ccache)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=()
 for p in "${PKGS[@]}"; do
