@@ -21,6 +21,39 @@ float default_bound(int64_t fan_in) { return 1.f / std::sqrt(float(fan_in)); }
 
 }  // namespace
 
+LayerBuilder::LayerBuilder(ir::Graph& g, uint64_t seed, bool count_only) : g_(g), seed_(seed), count_only_(count_only) {
+  for (const auto& v : g.inputs) used_.insert(v.name);
+  for (const auto& [name, t] : g.initializers) used_.insert(name);
+  for (const auto& n : g.nodes) {
+    used_.insert(n.name);
+    used_.insert(n.outputs.begin(), n.outputs.end());
+  }
+}
+
+std::string LayerBuilder::unique(const std::string& hint) {
+  if (used_.insert(hint).second) return hint;
+  for (int k = 1;; ++k)
+    if (std::string c = hint + "_" + std::to_string(k); used_.insert(c).second) return c;
+}
+
+std::string LayerBuilder::add_initializer(const std::string& name, Tensor t) {
+  std::string n = unique(name);
+  g_.initializers.emplace(n, std::move(t));
+  return n;
+}
+
+std::string LayerBuilder::op(const std::string& op_type, std::vector<std::string> inputs, ir::AttributeMap attrs,
+                             const std::string& name) {
+  ir::Node n;
+  n.op_type = op_type;
+  n.name = unique(name);
+  n.inputs = std::move(inputs);
+  n.attrs = std::move(attrs);
+  n.outputs.push_back(unique(n.name + "_out"));
+  g_.nodes.push_back(std::move(n));
+  return g_.nodes.back().outputs[0];
+}
+
 Tensor LayerBuilder::make(Shape shape) {
   // Counting: a zero-size placeholder keeps names and nodes identical to the real build.
   return count_only_ ? Tensor(DType::kFloat32, {0}) : Tensor(DType::kFloat32, std::move(shape));
@@ -32,7 +65,7 @@ std::string LayerBuilder::uniform_param(const std::string& name, Shape shape, fl
   Rng rng(stream_seed(seed_, name));
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = rng.uniform(-bound, bound);
-  return b_.constant(name, std::move(t));
+  return add_initializer(name, std::move(t));
 }
 
 std::string LayerBuilder::normal_param(const std::string& name, Shape shape, float std) {
@@ -41,25 +74,25 @@ std::string LayerBuilder::normal_param(const std::string& name, Shape shape, flo
   Rng rng(stream_seed(seed_, name));
   float* p = t.data<float>();
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = std * float(rng.normal());
-  return b_.constant(name, std::move(t));
+  return add_initializer(name, std::move(t));
 }
 
 std::string LayerBuilder::filled_param(const std::string& name, Shape shape, float value) {
   parameters_ += checked_numel(shape);
   Tensor t = make(shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = value;
-  return b_.constant(name, std::move(t));
+  return add_initializer(name, std::move(t));
 }
 
 std::string LayerBuilder::buffer(const std::string& name, Shape shape, float value) {
   Tensor t = make(shape);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = value;
-  return b_.constant(name, std::move(t));
+  return add_initializer(name, std::move(t));
 }
 
 std::string LayerBuilder::constant(const std::string& name, Tensor value) {
   auto [it, added] = constants_.try_emplace(name);
-  if (added) it->second = b_.op("Constant", {}, {{"value", std::move(value)}}, name);
+  if (added) it->second = op("Constant", {}, {{"value", std::move(value)}}, name);
   return it->second;
 }
 

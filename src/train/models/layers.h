@@ -5,18 +5,19 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/rng.h"
-#include "ir/builder.h"
+#include "ir/graph.h"
 #include "train/models/model_zoo.h"
 
 namespace shrink::train {
 
 class LayerBuilder {
  public:
-  LayerBuilder(ir::Graph& g, uint64_t seed, bool count_only) : b_(g), seed_(seed), count_only_(count_only) {}
+  LayerBuilder(ir::Graph& g, uint64_t seed, bool count_only);
 
   // Trainable parameters: U(-bound, bound), N(0, std), or a constant fill.
   std::string uniform_param(const std::string& name, Shape shape, float bound);
@@ -28,10 +29,9 @@ class LayerBuilder {
   // by every later request for that name.
   std::string constant(const std::string& name, Tensor value);
   std::string scalar(const std::string& name, float value) { return constant(name, Tensor::scalar(value)); }
+  // Appends a node named `name` (made unique); returns its output `<name>_out`.
   std::string op(const std::string& op_type, std::vector<std::string> inputs, ir::AttributeMap attrs,
-                 const std::string& name) {
-    return b_.op(op_type, std::move(inputs), std::move(attrs), name);
-  }
+                 const std::string& name);
 
   // nn.Linear on [N, in] as Gemm(transB=1), weight [out, in].
   std::string linear(const std::string& x, int64_t in, int64_t out, const std::string& name);
@@ -56,15 +56,19 @@ class LayerBuilder {
   std::string global_avg_pool(const std::string& x, const std::string& name);
 
   int64_t parameters() const { return parameters_; }
-  ir::Graph& graph() { return b_.graph(); }
 
  private:
   Tensor make(Shape shape);
-  ir::GraphBuilder b_;
+  std::string add_initializer(const std::string& name, Tensor t);
+  // `hint`, or `hint_<k>` if taken. Kept here (not ir::GraphBuilder, which rescans the graph per
+  // name) so that building stays linear in the model size.
+  std::string unique(const std::string& hint);
+  ir::Graph& g_;
   uint64_t seed_;
   bool count_only_;
   int64_t parameters_ = 0;
   std::map<std::string, std::string> constants_;  // name -> value
+  std::set<std::string> used_;                    // node, value and initializer names
 };
 
 }  // namespace shrink::train
