@@ -297,7 +297,7 @@ def main():
         return 1
     diff = float(np.max(np.abs(got.astype(np.float64) - expected)))
     ok = diff <= a.atol
-    print(f"{'ok  ' if ok else 'FAIL'} {spec_of(onnx.load(a.model))['arch']}: {params} parameters, max abs diff {diff:.3g} (atol {a.atol})")
+    print(f"{'ok  ' if ok else 'FAIL'} {spec_of(onnx.load(a.model))['arch']}: {params} parameters, max abs diff {diff:.3g} (atol {a.atol}), max |output| {float(np.max(np.abs(expected))):.3g}")
     return 0 if ok else 1
 
 
