@@ -20,6 +20,7 @@ void add_convert_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
+void add_init_command(CLI::App& app, Action& action);
 
 
 }  // namespace shrink::cli
