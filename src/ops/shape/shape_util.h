@@ -43,6 +43,17 @@ void visit_word(size_t bytes, F&& f) {
 // may be 0 for broadcast or negative for reversed slices). Covers Transpose, Slice and Expand.
 void strided_copy(const Tensor& src, Tensor& dst, int64_t base, std::span<const int64_t> src_strides);
 
+// What ONNX Slice (opset 10+) selects from a tensor of shape `in`: per axis, start/end made
+// positive and clamped, count ceil((end - start) / step). Element o of the result is
+// in[base + sum_k o_k * strides[k]]. Shared by Slice and SliceGrad; fails naming the node.
+struct SlicePlan {
+  Shape out;
+  int64_t base = 0;              // element offset of the first selected element
+  std::vector<int64_t> strides;  // input stride per output dim (times the step)
+};
+SlicePlan plan_slice(const ir::Node& node, const Shape& in, const Tensor& starts, const Tensor& ends,
+                     const Tensor* axes, const Tensor* steps);
+
 // Copies all of src's bytes into dst (same element count and type): the reshape-like kernels.
 inline void copy_bytes(const Tensor& src, Tensor& dst) {
   if (dst.nbytes() > 0) std::memcpy(dst.raw(), src.raw(), dst.nbytes());

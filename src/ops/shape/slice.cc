@@ -6,15 +6,8 @@
 #include "ops/shape/shape_util.h"
 
 namespace shrink::ops {
-namespace {
 
-struct Plan {
-  Shape out;
-  int64_t base = 0;              // element offset of the first selected element
-  std::vector<int64_t> strides;  // input stride per output dim (times the step)
-};
-
-Plan plan_slice(const ir::Node& node, const Shape& s, const Tensor& starts_t, const Tensor& ends_t,
+SlicePlan plan_slice(const ir::Node& node, const Shape& s, const Tensor& starts_t, const Tensor& ends_t,
                 const Tensor* axes_t, const Tensor* steps_t) {
   const int64_t rank = int64_t(s.size());
   auto starts = read_int_list(node, starts_t, "starts");
@@ -32,7 +25,7 @@ Plan plan_slice(const ir::Node& node, const Shape& s, const Tensor& starts_t, co
   if (steps_t) steps = read_int_list(node, *steps_t, "steps");
   SHRINK_CHECK(steps.size() == starts.size(), node.label(), " steps and starts have different lengths");
 
-  Plan p;
+  SlicePlan p;
   p.out = s;
   auto in_strides = strides_of(s);
   p.strides = in_strides;
@@ -62,19 +55,21 @@ Plan plan_slice(const ir::Node& node, const Shape& s, const Tensor& starts_t, co
   return p;
 }
 
+namespace {
+
 bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<ValueMeta>& out) {
   require_storable(node, in[0], 0);
   for (size_t i = 1; i < in.size(); ++i)
     if (in[i].present() && !in[i].value) return false;
   const bool axes = has_input(in, 3), steps = has_input(in, 4);
-  Plan p = plan_slice(node, in[0].shape, *in[1].value, *in[2].value, axes ? in[3].value : nullptr,
+  SlicePlan p = plan_slice(node, in[0].shape, *in[1].value, *in[2].value, axes ? in[3].value : nullptr,
                       steps ? in[4].value : nullptr);
   out[0] = {in[0].dtype, p.out};
   return true;
 }
 
 void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
-  Plan p = plan_slice(node, in[0].shape(), in[1], in[2], has_input(in, 3) ? &in[3] : nullptr,
+  SlicePlan p = plan_slice(node, in[0].shape(), in[1], in[2], has_input(in, 3) ? &in[3] : nullptr,
                       has_input(in, 4) ? &in[4] : nullptr);
   strided_copy(in[0], out[0], p.base, p.strides);
 }
