@@ -1,5 +1,7 @@
 // Micro-benchmarks of kernel backends on one op (Google Benchmark): the same MatMul and Conv run with
-// the default kernel list, with BLAS skipped (oneDNN), and on the reference kernels.
+// the default kernel list, with BLAS skipped (oneDNN), and on the reference kernels; and the
+// training kernels (every tensor a graph input, as the training graph feeds them): a ResNet-ish
+// 3x3 conv forward / backward-data / backward-weights, batch norm, pooling and layer norm gradients.
 // Build: cmake -DSHRINK_BENCH=ON ...; run: build/bench/kernels_bench [--benchmark_filter=MatMul]
 #include <benchmark/benchmark.h>
 
@@ -58,6 +60,73 @@ void Conv3x3_64ch_56x56(benchmark::State& state) {
   run_session(state, g, {1, 64, 56, 56}, opt);
 }
 BENCHMARK(Conv3x3_64ch_56x56)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+
+// One node whose inputs are all graph inputs; arg 0 = default kernels, 2 = reference kernels.
+void run_train_op(benchmark::State& state, const std::string& op, const std::string& domain,
+                  const std::vector<Shape>& inputs, ir::AttributeMap attrs, int n_outputs, int64_t opset = 17) {
+  Rng rng(3);
+  ir::Graph g;
+  g.opsets = {{"", opset}};
+  std::vector<std::string> names;
+  std::vector<Tensor> in;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<ir::Dim> dims;
+    for (int64_t d : inputs[i]) dims.push_back({d, ""});
+    names.push_back("in" + std::to_string(i));
+    g.inputs.push_back({names.back(), DType::kFloat32, dims, ""});
+    in.push_back(random(rng, inputs[i]));
+  }
+  ir::GraphBuilder b(g);
+  for (const auto& y : b.node(op, names, std::move(attrs), "node", n_outputs, domain))
+    g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  runtime::SessionOptions opt;
+  if (state.range(0) == 2) opt.reference_only = true;
+  runtime::Session s(g, std::move(opt));
+  s.run(in);
+  for (auto _ : state) benchmark::DoNotOptimize(s.run(in));
+  state.SetLabel(s.kernel_names().at(0).second);
+}
+
+const ir::AttributeMap kPad1{{"pads", std::vector<int64_t>{1, 1, 1, 1}}};
+const Shape kX{64, 64, 32, 32}, kW{64, 64, 3, 3};
+
+void Train_Conv3x3_64ch_32x32_b64_fwd(benchmark::State& state) {
+  run_train_op(state, "Conv", "", {kX, kW, {64}}, kPad1, 1);
+}
+void Train_Conv3x3_64ch_32x32_b64_bwd_data(benchmark::State& state) {
+  run_train_op(state, "ConvGradInput", "com.shrink", {kX, kW, kX}, kPad1, 1);
+}
+void Train_Conv3x3_64ch_32x32_b64_bwd_weights(benchmark::State& state) {
+  run_train_op(state, "ConvGradWeight", "com.shrink", {kX, kX, kW}, kPad1, 2);
+}
+void Train_BatchNorm_64ch_32x32_b64_fwd(benchmark::State& state) {
+  run_train_op(state, "BatchNormalization", "", {kX, {64}, {64}, {64}, {64}}, {{"training_mode", int64_t(1)}}, 3, 15);
+}
+void Train_BatchNorm_64ch_32x32_b64_bwd(benchmark::State& state) {
+  run_train_op(state, "BatchNormTrainGrad", "com.shrink", {kX, kX, {64}}, {}, 3);
+}
+void Train_MaxPool3x3s2_64ch_32x32_b64_bwd(benchmark::State& state) {
+  run_train_op(state, "MaxPoolGrad", "com.shrink", {{64, 64, 16, 16}, kX},
+               {{"kernel_shape", std::vector<int64_t>{3, 3}}, {"strides", std::vector<int64_t>{2, 2}},
+                {"pads", std::vector<int64_t>{1, 1, 1, 1}}}, 1);
+}
+void Train_AvgPool2x2_64ch_32x32_b64_bwd(benchmark::State& state) {
+  run_train_op(state, "AveragePoolGrad", "com.shrink", {{64, 64, 16, 16}, kX},
+               {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}}, 1);
+}
+void Train_LayerNorm_4096x768_bwd(benchmark::State& state) {
+  run_train_op(state, "LayerNormGrad", "com.shrink", {{4096, 768}, {4096, 768}, {768}}, {}, 3);
+}
+
+BENCHMARK(Train_Conv3x3_64ch_32x32_b64_fwd)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_Conv3x3_64ch_32x32_b64_bwd_data)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_Conv3x3_64ch_32x32_b64_bwd_weights)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_BatchNorm_64ch_32x32_b64_fwd)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_BatchNorm_64ch_32x32_b64_bwd)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_MaxPool3x3s2_64ch_32x32_b64_bwd)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_AvgPool2x2_64ch_32x32_b64_bwd)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(Train_LayerNorm_4096x768_bwd)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace shrink

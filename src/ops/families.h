@@ -15,5 +15,6 @@ std::vector<const OpSchema*> reduce_ops();    // ops/reduce/: ReduceMean/Sum/Max
 std::vector<const OpSchema*> quant_ops();     // ops/quant/: QuantizeLinear, ... (quantization issue)
 std::vector<const OpSchema*> internal_ops();  // ops/internal/: com.shrink fused/internal ops
 std::vector<const OpSchema*> grad_ops();      // ops/grad/: com.shrink gradient, loss and training-mode ops
+std::vector<const OpSchema*> nn_grad_ops();   // ops/nn_grad/: com.shrink gradients of conv, pooling, normalization
 
 }  // namespace shrink::ops

@@ -15,7 +15,8 @@ using Key = std::pair<std::string, std::string>;
 const std::map<Key, const OpSchema*>& table() {
   static const std::map<Key, const OpSchema*> t = [] {
     std::map<Key, const OpSchema*> m;
-    for (auto family : {unary_ops, binary_ops, shape_ops, nn_ops, reduce_ops, quant_ops, internal_ops, grad_ops})
+    for (auto family : {unary_ops, binary_ops, shape_ops, nn_ops, reduce_ops, quant_ops, internal_ops, grad_ops,
+                        nn_grad_ops})
       for (const OpSchema* s : family()) {
         bool inserted = m.emplace(Key(std::string(s->domain), std::string(s->op_type)), s).second;
         SHRINK_ASSERT(inserted, "op registered twice: ", s->op_type);

@@ -1,6 +1,7 @@
 // Runtime fusion: Conv [-> Add(residual)] [-> Relu | LeakyRelu | Clip | Sigmoid | HardSwish] becomes
 // one com.shrink FusedConv, so oneDNN applies the sum and the activation as post-ops. Only float32
-// convolutions with constant weights, and only through values nobody else reads.
+// convolutions whose weights are constants or graph inputs (training feeds parameters as inputs),
+// and only through values nobody else reads.
 #include <cfloat>
 #include <set>
 
@@ -60,7 +61,10 @@ ir::Graph fuse_conv(ir::Graph g) {
     ir::Node& conv = g.nodes[i];
     if (conv.op_type != "Conv" || !conv.domain.empty() || conv.outputs.size() != 1) continue;
     const Tensor* w = g.initializer(conv.inputs[1]);
-    if (!w || w->dtype() != DType::kFloat32) continue;
+    DType w_type = w ? w->dtype() : DType::kUndefined;
+    for (const auto& in : g.inputs)
+      if (!w && in.name == conv.inputs[1]) w_type = in.dtype;
+    if (w_type != DType::kFloat32) continue;
     std::string residual, out = conv.outputs[0];
     std::vector<size_t> absorbed;
     long next = uses.only_reader(out);

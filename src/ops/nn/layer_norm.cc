@@ -24,50 +24,14 @@ std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
   return a;
 }
 
-int64_t norm_axis(const ir::Node& node, const Shape& x) {
-  const int64_t rank = int64_t(x.size());
-  const int64_t axis = node.attrs_as<LayerNormAttrs>().axis;
-  SHRINK_CHECK(axis >= -rank && axis < rank, node.label(), " axis ", axis, " is out of range for rank ", rank);
-  return axis < 0 ? axis + rank : axis;
-}
-
-// Offsets into a Scale/B tensor of shape `p` for each element of the normalized block x[axis:].
-std::vector<int64_t> param_offsets(const Shape& x, int64_t axis, const Shape& p) {
-  const Shape block(x.begin() + axis, x.end());
-  BroadcastStrides bs(block, p);
-  std::vector<int64_t> off(size_t(numel(block)));
-  std::vector<int64_t> idx(block.size(), 0);
-  for (size_t e = 0; e < off.size(); ++e) {
-    int64_t o = 0;
-    for (size_t d = 0; d < block.size(); ++d) o += idx[d] * bs.strides[d];
-    off[e] = o;
-    for (size_t d = block.size(); d-- > 0;) {
-      if (++idx[d] < block[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return off;
-}
-
-void check_param(const ir::Node& node, const Shape& x, int64_t axis, const ValueMeta& p, int i) {
-  const size_t nd = x.size() - size_t(axis);
-  bool ok = p.shape.size() <= nd;
-  for (size_t d = 0; ok && d < p.shape.size(); ++d) {
-    const int64_t pd = p.shape[p.shape.size() - 1 - d], xd = x[x.size() - 1 - d];
-    ok = pd == 1 || pd == xd;
-  }
-  SHRINK_CHECK(ok, node.label(), " input ", i, " of shape ", shape_str(p.shape),
-               " does not broadcast to the normalized shape of X ", shape_str(x), " from axis ", axis);
-}
-
 bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<ValueMeta>& out) {
   require_float(node, in[0], 0);
   require_same_dtype(node, in, 0, 1);
-  const int64_t axis = norm_axis(node, in[0].shape);
-  check_param(node, in[0].shape, axis, in[1], 1);
+  const int64_t axis = layer_norm_axis(node, in[0].shape);
+  check_layer_norm_param(node, in[0].shape, axis, in[1], 1);
   if (in.size() > 2 && in[2].present()) {
     require_same_dtype(node, in, 0, 2);
-    check_param(node, in[0].shape, axis, in[2], 2);
+    check_layer_norm_param(node, in[0].shape, axis, in[2], 2);
   }
   out[0] = ValueMeta{in[0].dtype, in[0].shape};
   Shape stat = in[0].shape;
@@ -85,13 +49,13 @@ void store_stat(Tensor& t, int64_t i, double v) {
 void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
   const auto& at = node.attrs_as<LayerNormAttrs>();
   const Shape& xs = in[0].shape();
-  const int64_t axis = norm_axis(node, xs);
+  const int64_t axis = layer_norm_axis(node, xs);
   int64_t outer = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= xs[size_t(d)];
   const int64_t n = numel(Shape(xs.begin() + axis, xs.end()));
   const bool has_b = in.size() > 2 && in[2].defined();
-  const std::vector<int64_t> s_off = param_offsets(xs, axis, in[1].shape());
-  const std::vector<int64_t> b_off = has_b ? param_offsets(xs, axis, in[2].shape()) : std::vector<int64_t>{};
+  const std::vector<int64_t> s_off = layer_norm_param_offsets(xs, axis, in[1].shape());
+  const std::vector<int64_t> b_off = has_b ? layer_norm_param_offsets(xs, axis, in[2].shape()) : std::vector<int64_t>{};
   Tensor none;
   Tensor& mean_out = out.size() > 1 ? out[1] : none;
   Tensor& inv_out = out.size() > 2 ? out[2] : none;
@@ -134,6 +98,41 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
 }
 
 }  // namespace
+
+int64_t layer_norm_axis(const ir::Node& node, const Shape& x) {
+  const int64_t rank = int64_t(x.size());
+  const int64_t axis = node.attrs_as<LayerNormAttrs>().axis;
+  SHRINK_CHECK(axis >= -rank && axis < rank, node.label(), " axis ", axis, " is out of range for rank ", rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::vector<int64_t> layer_norm_param_offsets(const Shape& x, int64_t axis, const Shape& p) {
+  const Shape block(x.begin() + axis, x.end());
+  BroadcastStrides bs(block, p);
+  std::vector<int64_t> off(size_t(numel(block)));
+  std::vector<int64_t> idx(block.size(), 0);
+  for (size_t e = 0; e < off.size(); ++e) {
+    int64_t o = 0;
+    for (size_t d = 0; d < block.size(); ++d) o += idx[d] * bs.strides[d];
+    off[e] = o;
+    for (size_t d = block.size(); d-- > 0;) {
+      if (++idx[d] < block[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return off;
+}
+
+void check_layer_norm_param(const ir::Node& node, const Shape& x, int64_t axis, const ValueMeta& p, int i) {
+  const size_t nd = x.size() - size_t(axis);
+  bool ok = p.shape.size() <= nd;
+  for (size_t d = 0; ok && d < p.shape.size(); ++d) {
+    const int64_t pd = p.shape[p.shape.size() - 1 - d], xd = x[x.size() - 1 - d];
+    ok = pd == 1 || pd == xd;
+  }
+  SHRINK_CHECK(ok, node.label(), " input ", i, " of shape ", shape_str(p.shape),
+               " does not broadcast to the normalized shape of X ", shape_str(x), " from axis ", axis);
+}
 
 extern const OpSchema kLayerNormalization{.op_type = "LayerNormalization", .min_inputs = 2, .max_inputs = 3,
                                           .max_outputs = 3, .since_opset = 17, .parse = parse, .infer = infer,

@@ -68,40 +68,14 @@ bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<Valu
   return true;
 }
 
-// Per spatial dim and output position: the input positions the window reads, and how many window
-// taps fall inside the padded extent [-pad_begin, in + pad_end) (the count_include_pad divisor).
-struct DimTaps {
-  std::vector<int64_t> start, taps;  // taps[start[o] .. start[o+1]) are input positions
-  std::vector<int64_t> padded_count;
-};
-
-DimTaps dim_taps(const ConvGeometry& g, size_t d) {
-  DimTaps t;
-  const int64_t in = g.in_spatial[d];
-  for (int64_t o = 0; o < g.out_spatial[d]; ++o) {
-    t.start.push_back(int64_t(t.taps.size()));
-    // Taps k in [0, K) with input position start + k * dil inside [0, in), and inside the padded
-    // extent [-pad_begin, in + pad_end); computed, not scanned, so huge kernels cannot stall.
-    const int64_t start = o * g.strides[d] - g.pad_begin[d], dil = g.dilations[d], K = g.kernel[d];
-    auto ceil_div = [](int64_t a, int64_t b) { return a <= 0 ? -((-a) / b) : (a + b - 1) / b; };
-    const int64_t k_lo = std::clamp<int64_t>(ceil_div(-start, dil), 0, K);
-    const int64_t k_hi = std::clamp<int64_t>(ceil_div(in - start, dil), k_lo, K);
-    for (int64_t k = k_lo; k < k_hi; ++k) t.taps.push_back(start + k * dil);
-    const int64_t padded = std::clamp<int64_t>(ceil_div(in + g.pad_end[d] - start, dil), 0, K);
-    t.padded_count.push_back(padded);
-  }
-  t.start.push_back(int64_t(t.taps.size()));
-  return t;
-}
-
 template <class T>
 void run(const ir::Node& node, const Tensor& xt, Tensor& yt, Tensor* idx) {
   using C = compute_t<T>;
   const auto& a = node.attrs_as<PoolAttrs>();
   const ConvGeometry g = resolve_pool(node, a, xt.shape());
   const size_t n = g.kernel.size();
-  std::vector<DimTaps> dims;
-  for (size_t d = 0; d < n; ++d) dims.push_back(dim_taps(g, d));
+  std::vector<PoolTaps> dims;
+  for (size_t d = 0; d < n; ++d) dims.push_back(pool_taps(g, d));
   std::vector<int64_t> row_stride(n, 1), col_stride(n, 1);
   for (size_t d = n - 1; d > 0; --d) row_stride[d - 1] = row_stride[d] * g.in_spatial[d];
   for (size_t d = 1; d < n; ++d) col_stride[d] = col_stride[d - 1] * g.in_spatial[d - 1];
@@ -127,7 +101,7 @@ void run(const ir::Node& node, const Tensor& xt, Tensor& yt, Tensor* idx) {
           padded *= dims[d].padded_count[size_t(o[d])];
         }
         auto visit = [&](auto&& self, size_t d, int64_t roff, int64_t coff) -> void {
-          const DimTaps& t = dims[d];
+          const PoolTaps& t = dims[d];
           for (int64_t j = t.start[size_t(o[d])]; j < t.start[size_t(o[d]) + 1]; ++j) {
             const int64_t i = t.taps[size_t(j)];
             const int64_t r = roff + i * row_stride[d], c = coff + i * col_stride[d];
@@ -169,6 +143,25 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
 }
 
 }  // namespace
+
+PoolTaps pool_taps(const ConvGeometry& g, size_t d) {
+  PoolTaps t;
+  const int64_t in = g.in_spatial[d];
+  for (int64_t o = 0; o < g.out_spatial[d]; ++o) {
+    t.start.push_back(int64_t(t.taps.size()));
+    // Taps k in [0, K) with input position start + k * dil inside [0, in), and inside the padded
+    // extent [-pad_begin, in + pad_end); computed, not scanned, so huge kernels cannot stall.
+    const int64_t start = o * g.strides[d] - g.pad_begin[d], dil = g.dilations[d], K = g.kernel[d];
+    auto ceil_div = [](int64_t a, int64_t b) { return a <= 0 ? -((-a) / b) : (a + b - 1) / b; };
+    const int64_t k_lo = std::clamp<int64_t>(ceil_div(-start, dil), 0, K);
+    const int64_t k_hi = std::clamp<int64_t>(ceil_div(in - start, dil), k_lo, K);
+    for (int64_t k = k_lo; k < k_hi; ++k) t.taps.push_back(start + k * dil);
+    const int64_t padded = std::clamp<int64_t>(ceil_div(in + g.pad_end[d] - start, dil), 0, K);
+    t.padded_count.push_back(padded);
+  }
+  t.start.push_back(int64_t(t.taps.size()));
+  return t;
+}
 
 ConvGeometry resolve_pool(const ir::Node& node, const PoolAttrs& a, const Shape& x) {
   const size_t n = a.kernel_shape.size();

@@ -22,6 +22,15 @@ struct PoolAttrs : ir::OpAttrs {
   int64_t storage_order = 0;          // MaxPool only: 0 row-major, 1 column-major Indices
 };
 
+// Per spatial dim and output position: the input positions the window reads (in window order),
+// and how many window taps fall inside the padded extent [-pad_begin, in + pad_end) (the
+// count_include_pad divisor). Shared by the pooling kernels and their gradients.
+struct PoolTaps {
+  std::vector<int64_t> start, taps;  // taps[start[o] .. start[o+1]) are input positions
+  std::vector<int64_t> padded_count;
+};
+PoolTaps pool_taps(const ConvGeometry& g, size_t d);
+
 // Geometry with out_channels = in_channels = C and group = 1. Fails (bad input) naming the node.
 ConvGeometry resolve_pool(const ir::Node& node, const PoolAttrs& a, const Shape& x);
 

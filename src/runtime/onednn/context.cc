@@ -31,4 +31,27 @@ dnnl::memory reorder_to(const dnnl::memory& src, const dnnl::memory::desc& md) {
   return dst;
 }
 
+LayoutPort::LayoutPort(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted, bool is_input)
+    : plain_(plain) {
+  if (plain == wanted) return;
+  scratch_ = dnnl::memory(wanted, engine());
+  reorder_ = is_input ? dnnl::reorder(dnnl::reorder::primitive_desc(engine(), plain, engine(), wanted))
+                      : dnnl::reorder(dnnl::reorder::primitive_desc(engine(), wanted, engine(), plain));
+}
+
+dnnl::memory LayoutPort::in(const Tensor& t) {
+  dnnl::memory m = wrap(plain_, t);
+  if (!scratch_) return m;
+  reorder_.execute(stream(), m, scratch_);
+  return scratch_;
+}
+
+dnnl::memory LayoutPort::out(Tensor& t) { return scratch_ ? scratch_ : wrap(plain_, t); }
+
+void LayoutPort::finish(Tensor& t) {
+  if (!scratch_) return;
+  dnnl::memory m = wrap(plain_, t);
+  reorder_.execute(stream(), scratch_, m);
+}
+
 }  // namespace shrink::runtime::onednn

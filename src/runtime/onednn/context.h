@@ -18,4 +18,23 @@ dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t);
 // Reorders `src` into a freshly allocated memory of descriptor `md` (e.g. a blocked weight layout).
 dnnl::memory reorder_to(const dnnl::memory& src, const dnnl::memory::desc& md);
 
+// One tensor argument of a primitive whose chosen layout may differ from the graph's plain one:
+// a scratch memory in the primitive's layout and the reorder to it (input) or from it (output),
+// built once; when the layouts agree the tensor is passed as is.
+class LayoutPort {
+ public:
+  LayoutPort() = default;
+  LayoutPort(const dnnl::memory::desc& plain, const dnnl::memory::desc& wanted, bool is_input);
+  // The memory to pass for an input tensor (reordered into the scratch when needed).
+  dnnl::memory in(const Tensor& t);
+  // The memory to pass for an output tensor; finish() then reorders the result into t.
+  dnnl::memory out(Tensor& t);
+  void finish(Tensor& t);
+
+ private:
+  dnnl::memory::desc plain_;
+  dnnl::memory scratch_;
+  dnnl::reorder reorder_;
+};
+
 }  // namespace shrink::runtime::onednn

@@ -1,6 +1,6 @@
-// Conv (1-D to 3-D, groups, dilations, padding) on oneDNN's convolution primitive (fp32). Weights
-// and bias must be constants: they are reordered once into the layout the chosen implementation
-// wants. Activations stay in the graph's plain NCHW layout; when the fastest implementation wants a
+// Conv (1-D to 3-D, groups, dilations, padding) on oneDNN's convolution primitive (fp32). Constant
+// weights and bias are reordered once into the layout the chosen implementation wants; weights fed
+// as graph inputs (training) are reordered on every run. Activations stay in the graph's plain NCHW layout; when the fastest implementation wants a
 // blocked layout, the kernel reorders in and out around it (cheap next to the convolution itself).
 // Fused activations and a fused residual Add come from com.shrink FusedConv nodes (ops/internal).
 #include <cstring>
@@ -30,25 +30,26 @@ dnnl::algorithm eltwise_algorithm(ops::Activation act) {
 
 class ConvKernel final : public Kernel {
  public:
-  ConvKernel(const ops::ConvGeometry& geo, const Tensor& w, const Tensor* bias, const ops::FusedConvAttrs* fused,
-             bool has_residual)
-      : has_residual_(has_residual) {
+  // w / bias: the constant values, or null when they are run-time inputs (bias: when has_bias).
+  ConvKernel(const ops::ConvGeometry& geo, const Shape& w_plain_shape, const Tensor* w, bool has_bias,
+             const Tensor* bias, const ops::FusedConvAttrs* fused, bool has_residual)
+      : has_residual_(has_residual), has_bias_(has_bias) {
     const int nsp = int(geo.in_spatial.size());
     Shape x_shape{geo.batch, geo.in_channels}, y_shape = geo.output_shape();
     x_shape.insert(x_shape.end(), geo.in_spatial.begin(), geo.in_spatial.end());
     x_plain_ = plain_desc(x_shape);
     y_plain_ = plain_desc(y_shape);
     // Grouped weights: {G, M/G, C/G, k...}.
-    Shape w_shape = w.shape();
+    Shape w_shape = w_plain_shape;
     if (geo.group > 1) {
       w_shape = {geo.group, geo.out_channels / geo.group};
-      w_shape.insert(w_shape.end(), w.shape().begin() + 1, w.shape().end());
+      w_shape.insert(w_shape.end(), w_plain_shape.begin() + 1, w_plain_shape.end());
     }
     dnnl::memory::dims strides(geo.strides.begin(), geo.strides.end());
     dnnl::memory::dims dil(nsp), pl(geo.pad_begin.begin(), geo.pad_begin.end()), pr(geo.pad_end.begin(), geo.pad_end.end());
     for (int i = 0; i < nsp; ++i) dil[size_t(i)] = geo.dilations[size_t(i)] - 1;  // oneDNN counts from 0
     auto any = [](const Shape& s) { return dnnl::memory::desc(to_dims(s), dt::f32, tag::any); };
-    dnnl::memory::desc bias_md = bias ? dnnl::memory::desc({geo.out_channels}, dt::f32, tag::a) : dnnl::memory::desc();
+    dnnl::memory::desc bias_md = has_bias ? dnnl::memory::desc({geo.out_channels}, dt::f32, tag::a) : dnnl::memory::desc();
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                       any(x_shape), any(w_shape), bias_md, any(y_shape), strides, dil, pl, pr);
     dnnl::post_ops po;
@@ -63,7 +64,9 @@ class ConvKernel final : public Kernel {
     attr.set_post_ops(po);
     pd_ = dnnl::convolution_forward::primitive_desc(d, attr, engine());
     prim_ = dnnl::convolution_forward(pd_);
-    w_mem_ = reorder_to(wrap(plain_desc(w_shape), w), pd_.weights_desc());
+    if (w) w_mem_ = reorder_to(wrap(plain_desc(w_shape), *w), pd_.weights_desc());
+    else w_port_ = LayoutPort(plain_desc(w_shape), pd_.weights_desc(), true);
+    bias_md_ = bias_md;
     if (bias) b_mem_ = reorder_to(wrap(bias_md, *bias), bias_md);
     if (pd_.src_desc() != x_plain_) {
       x_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), x_plain_, engine(), pd_.src_desc()));
@@ -92,8 +95,9 @@ class ConvKernel final : public Kernel {
       if (y_blocked_) r_reorder_.execute(s, r, y_blocked_);
       else std::memcpy(out[0].raw(), in[3].raw(), out[0].nbytes());
     }
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w_mem_}, {DNNL_ARG_DST, dst}};
-    if (b_mem_) args[DNNL_ARG_BIAS] = b_mem_;
+    dnnl::memory w = w_mem_ ? w_mem_ : w_port_.in(in[1]);
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}};
+    if (has_bias_) args[DNNL_ARG_BIAS] = b_mem_ ? b_mem_ : wrap(bias_md_, in[2]);
     prim_.execute(s, args);
     if (y_blocked_) y_reorder_.execute(s, y_blocked_, y);
     s.wait();
@@ -101,10 +105,11 @@ class ConvKernel final : public Kernel {
   std::string_view name() const override { return "onednn:conv"; }
 
  private:
-  bool has_residual_;
+  bool has_residual_, has_bias_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
-  dnnl::memory::desc x_plain_, y_plain_;
+  dnnl::memory::desc x_plain_, y_plain_, bias_md_;
+  LayoutPort w_port_;
   dnnl::memory w_mem_, b_mem_, x_blocked_, y_blocked_;
   dnnl::reorder x_reorder_, y_reorder_, r_reorder_;
 };
@@ -112,7 +117,6 @@ class ConvKernel final : public Kernel {
 std::unique_ptr<Kernel> make_conv(const ir::Node& node, std::span<const ops::ValueMeta> in) {
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i].present() && in[i].dtype != DType::kFloat32) return nullptr;
-  if (!in[1].value || (in.size() > 2 && in[2].present() && !in[2].value)) return nullptr;  // weights must be constant
   const size_t rank = in[0].shape.size();
   if (rank < 3 || rank > 5 || in[1].shape.size() != rank) return nullptr;
   const bool fused = node.domain == "com.shrink";
@@ -124,8 +128,9 @@ std::unique_ptr<Kernel> make_conv(const ir::Node& node, std::span<const ops::Val
     return nullptr;
   bool residual = fused && in.size() > 3 && in[3].present();
   if (residual && in[3].shape != geo.output_shape()) return nullptr;
-  const Tensor* bias = in.size() > 2 && in[2].present() ? in[2].value : nullptr;
-  return std::make_unique<ConvKernel>(geo, *in[1].value, bias, fa, residual);
+  const bool has_bias = in.size() > 2 && in[2].present();
+  return std::make_unique<ConvKernel>(geo, in[1].shape, in[1].value, has_bias, has_bias ? in[2].value : nullptr, fa,
+                                      residual);
 }
 
 }  // namespace

@@ -12,6 +12,11 @@ std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
 std::vector<KernelEntry> conv_kernels();    // Conv, com.shrink FusedConv
 std::vector<KernelEntry> pool_kernels();    // MaxPool, AveragePool
+// Training: com.shrink gradient ops and BatchNormalization with training_mode=1.
+std::vector<KernelEntry> conv_backward_kernels();  // ConvGradInput, ConvGradWeight
+std::vector<KernelEntry> pool_backward_kernels();  // AveragePoolGrad
+std::vector<KernelEntry> batch_norm_kernels();     // BatchNormalization (training), BatchNormTrainGrad
+std::vector<KernelEntry> layer_norm_backward_kernels();  // LayerNormGrad
 
 
 }  // namespace shrink::runtime::onednn

@@ -1,7 +1,11 @@
-// MaxPool and AveragePool (1-D to 3-D, fp32) on oneDNN's pooling_v2 primitive. The geometry comes
-// from resolve_pool; ceil_mode becomes extra right padding, which oneDNN ignores for max and for
-// average-excluding-padding. Cases it cannot express (Indices output, average including padding
-// with ceil-mode overhang) use the reference kernel.
+// MaxPool and AveragePool (1-D to 3-D, fp32) on oneDNN's pooling_v2 primitive, and AveragePool's
+// backward (com.shrink AveragePoolGrad). The geometry comes from resolve_pool; ceil_mode becomes
+// extra right padding, which oneDNN ignores for max and for average-excluding-padding. Cases it
+// cannot express (Indices output, average including padding with ceil-mode overhang) use the
+// reference kernel. MaxPoolGrad stays on its reference kernel (parallel over planes): oneDNN's
+// workspace argmax need not follow the forward reference's tie and NaN rule.
+#include <optional>
+
 #include "ops/nn/pool.h"
 #include "runtime/kernel_table.h"
 #include "runtime/onednn/context.h"
@@ -54,42 +58,105 @@ class PoolKernel final : public Kernel {
   dnnl::reorder to_blocked_, to_plain_;
 };
 
-std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
-  if (in[0].dtype != DType::kFloat32 || in[0].shape.size() < 3 || in[0].shape.size() > 5) return nullptr;
-  if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
-  const auto& a = node.attrs_as<ops::PoolAttrs>();
-  ops::ConvGeometry geo = ops::resolve_pool(node, a, in[0].shape);
-  Shape y = geo.output_shape();
-  if (numel(y) == 0 || numel(in[0].shape) == 0) return nullptr;
-  const size_t nsp = geo.in_spatial.size();
-  dnnl::memory::dims strides(nsp), kernel(nsp), dil(nsp), pl(nsp), pr(nsp);
-  bool overhang = false;
-  for (size_t i = 0; i < nsp; ++i) {
-    strides[i] = geo.strides[i];
-    kernel[i] = geo.kernel[i];
-    dil[i] = geo.dilations[i] - 1;
-    pl[i] = geo.pad_begin[i];
-    // Right padding that makes oneDNN's floor formula produce the resolved output size.
-    pr[i] = (geo.out_spatial[i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 -
-            geo.in_spatial[i] - geo.pad_begin[i];
-    if (pr[i] > geo.pad_end[i]) overhang = true;
-    if (pr[i] < 0 || pl[i] < 0) return nullptr;
-  }
+// The oneDNN description of a pooling node's geometry for input shape x, or nullopt when oneDNN
+// cannot express it (the reference kernel runs instead).
+struct PoolDims {
   dnnl::algorithm alg = dnnl::algorithm::pooling_max;
-  if (a.kind == ops::PoolKind::kAverage) {
-    if (a.count_include_pad && overhang) return nullptr;
-    alg = a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
-                              : dnnl::algorithm::pooling_avg_exclude_padding;
+  Shape y;
+  dnnl::memory::dims strides, kernel, dil, pl, pr;
+};
+
+std::optional<PoolDims> pool_dims(const ir::Node& node, const Shape& x) {
+  if (x.size() < 3 || x.size() > 5) return std::nullopt;
+  const auto& a = node.attrs_as<ops::PoolAttrs>();
+  ops::ConvGeometry geo = ops::resolve_pool(node, a, x);
+  PoolDims p;
+  p.y = geo.output_shape();
+  if (numel(p.y) == 0 || numel(x) == 0) return std::nullopt;
+  bool overhang = false;
+  for (size_t i = 0; i < geo.in_spatial.size(); ++i) {
+    p.strides.push_back(geo.strides[i]);
+    p.kernel.push_back(geo.kernel[i]);
+    p.dil.push_back(geo.dilations[i] - 1);
+    p.pl.push_back(geo.pad_begin[i]);
+    // Right padding that makes oneDNN's floor formula produce the resolved output size.
+    p.pr.push_back((geo.out_spatial[i] - 1) * geo.strides[i] + (geo.kernel[i] - 1) * geo.dilations[i] + 1 -
+                   geo.in_spatial[i] - geo.pad_begin[i]);
+    // Negative when floor mode leaves the last input rows unread; 0 gives the same output size.
+    p.pr.back() = std::max<int64_t>(p.pr.back(), 0);
+    if (p.pr.back() > geo.pad_end[i]) overhang = true;
   }
+  if (a.kind == ops::PoolKind::kAverage) {
+    if (a.count_include_pad && overhang) return std::nullopt;
+    p.alg = a.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                : dnnl::algorithm::pooling_avg_exclude_padding;
+  }
+  return p;
+}
+
+std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  if (in[0].dtype != DType::kFloat32) return nullptr;
+  if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
+  const auto p = pool_dims(node, in[0].shape);
+  if (!p) return nullptr;
   try {
-    return std::make_unique<PoolKernel>(alg, in[0].shape, y, strides, kernel, dil, pl, pr);
+    return std::make_unique<PoolKernel>(p->alg, in[0].shape, p->y, p->strides, p->kernel, p->dil, p->pl, p->pr);
   } catch (const dnnl::error&) {
     return nullptr;  // e.g. padding as large as the window: the reference kernel handles it
+  }
+}
+
+// com.shrink AveragePoolGrad(dY, X) -> dX on pooling_v2_backward, blocked like the forward kernel.
+class AveragePoolGradKernel final : public Kernel {
+ public:
+  AveragePoolGradKernel(const Shape& x, const PoolDims& p) : x_md_(plain_desc(x)), y_md_(plain_desc(p.y)) {
+    auto tag = blocked_tag(x.size());
+    dnnl::memory::desc xb(to_dims(x), dnnl::memory::data_type::f32, tag);
+    dnnl::memory::desc yb(to_dims(p.y), dnnl::memory::data_type::f32, tag);
+    dnnl::pooling_v2_forward::desc fd(dnnl::prop_kind::forward_training, p.alg, xb, yb, p.strides, p.kernel, p.dil,
+                                      p.pl, p.pr);
+    dnnl::pooling_v2_forward::primitive_desc hint(fd, engine());
+    dnnl::pooling_v2_backward::desc bd(p.alg, xb, yb, p.strides, p.kernel, p.dil, p.pl, p.pr);
+    prim_ = dnnl::pooling_v2_backward(dnnl::pooling_v2_backward::primitive_desc(bd, engine(), hint));
+    dy_blocked_ = dnnl::memory(yb, engine());
+    dx_blocked_ = dnnl::memory(xb, engine());
+    to_blocked_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), y_md_, engine(), yb));
+    to_plain_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), xb, engine(), x_md_));
+  }
+  void run(std::span<const Tensor> in, std::span<Tensor> out) override {
+    auto& s = stream();
+    dnnl::memory dy = wrap(y_md_, in[0]), dx = wrap(x_md_, out[0]);
+    to_blocked_.execute(s, dy, dy_blocked_);
+    prim_.execute(s, {{DNNL_ARG_DIFF_DST, dy_blocked_}, {DNNL_ARG_DIFF_SRC, dx_blocked_}});
+    to_plain_.execute(s, dx_blocked_, dx);
+    s.wait();
+  }
+  std::string_view name() const override { return "onednn:pool_bwd"; }
+
+ private:
+  dnnl::memory::desc x_md_, y_md_;
+  dnnl::pooling_v2_backward prim_;
+  dnnl::memory dy_blocked_, dx_blocked_;
+  dnnl::reorder to_blocked_, to_plain_;
+};
+
+std::unique_ptr<Kernel> make_average_pool_grad(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  if (in[0].dtype != DType::kFloat32 || in[1].dtype != DType::kFloat32) return nullptr;
+  const auto p = pool_dims(node, in[1].shape);
+  if (!p || p->y != in[0].shape) return nullptr;
+  try {
+    return std::make_unique<AveragePoolGradKernel>(in[1].shape, *p);
+  } catch (const dnnl::error&) {
+    return nullptr;
   }
 }
 
 }  // namespace
 
 std::vector<KernelEntry> pool_kernels() { return {{"", "MaxPool", make_pool}, {"", "AveragePool", make_pool}}; }
+
+std::vector<KernelEntry> pool_backward_kernels() {
+  return {{"com.shrink", "AveragePoolGrad", make_average_pool_grad}};
+}
 
 }  // namespace shrink::runtime::onednn
