@@ -18,7 +18,7 @@ float dropout_ratio(const ir::Graph& g, const ir::Node& n) {
 
 }  // namespace
 
-TrainingMode to_training_mode(ir::Graph& g, uint64_t seed) {
+TrainingMode to_training_mode(ir::Graph& g, uint64_t seed, bool dropout) {
   TrainingMode tm;
   const int64_t opset = g.opset();
   for (size_t k = 0; k < g.nodes.size(); ++k) {
@@ -35,7 +35,7 @@ TrainingMode to_training_mode(ir::Graph& g, uint64_t seed) {
         g.outputs.push_back(vi);
       }
       ops::bind(n, opset);
-    } else if (n.op_type == "Dropout") {
+    } else if (n.op_type == "Dropout" && dropout) {
       const float ratio = dropout_ratio(g, n);
       if (tm.step_input.empty()) {
         tm.step_input = g.fresh_name("train_step");

@@ -17,6 +17,7 @@ struct TrainingMode {
 };
 
 // Rewrites g in place (nodes stay in order; nothing else changes). `seed` seeds every dropout.
-TrainingMode to_training_mode(ir::Graph& g, uint64_t seed);
+// With `dropout` false, Dropout nodes keep their inference semantics (identity).
+TrainingMode to_training_mode(ir::Graph& g, uint64_t seed, bool dropout = true);
 
 }  // namespace shrink::autograd

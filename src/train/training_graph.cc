@@ -57,7 +57,7 @@ TrainingGraph build_training_graph(const ir::Graph& model, const TrainGraphOptio
   tg.params = trainable_parameters(g, options.frozen);
   SHRINK_CHECK(!tg.params.empty(), "the model has nothing to train (no float initializers with more than one "
                                    "element that are not frozen)");
-  autograd::TrainingMode tm = autograd::to_training_mode(g, options.seed);
+  autograd::TrainingMode tm = autograd::to_training_mode(g, options.seed, options.dropout);
   tg.step_input = tm.step_input;
 
   // Parameters and running statistics become inputs fed by the trainer.

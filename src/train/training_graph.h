@@ -20,6 +20,7 @@ struct TrainGraphOptions {
   float alpha = 0.5f;
   std::set<std::string> frozen;  // initializers not to train
   uint64_t seed = 0;             // dropout masks
+  bool dropout = true;           // false: Dropout stays an identity while training
 };
 
 struct TrainingGraph {
