@@ -18,6 +18,7 @@ void add_run_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_convert_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
+void add_data_command(CLI::App& app, Action& action);
 
 
 }  // namespace shrink::cli
