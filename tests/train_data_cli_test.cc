@@ -27,6 +27,10 @@ TEST(DataCli, SynthWritesBothSplitsAndInfoReadsThem) {
                            out + "_g"}),
             0);
   EXPECT_EQ(train::load_dataset(out + "_g/test.npz").x.shape(), (Shape{10, 1, 28, 28}));
+  test::put(dir / "rows.csv", "1,2,3,4,0\n5,6,7,8,1\n");
+  EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--input-shape", "1,2,2", "--json"}), 0);
+  EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--input-shape", "3,2"}), 2);
+  EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--label-column", "none"}), 0);
 }
 
 TEST(DataCli, BadArgumentsExitTwoAndWriteNothing) {

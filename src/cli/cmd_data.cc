@@ -40,9 +40,20 @@ int synth(const SynthArgs& a) {
   return 0;
 }
 
-int info(const std::string& path, const std::string& format, bool json) {
+struct InfoArgs {
+  std::string path, format = "auto", labels, label_column;
+  std::vector<int64_t> input_shape;
+  bool json = false;
+};
+
+int info(const InfoArgs& a) {
+  const std::string& path = a.path;
+  bool json = a.json;
   train::LoadOptions o;
-  o.format = train::parse_format(format);
+  o.format = train::parse_format(a.format);
+  o.labels_path = a.labels;
+  o.label_column = a.label_column;
+  o.input_shape = a.input_shape;
   train::DatasetFormat f = o.format == train::DatasetFormat::kAuto ? train::detect_format(path) : o.format;
   train::Dataset d = train::load_dataset(path, o);
   std::vector<int64_t> hist(size_t(d.num_classes()), 0);
@@ -80,6 +91,7 @@ void add_data_command(CLI::App& app, Action& action) {
 
   auto s = std::make_shared<SynthArgs>();
   CLI::App* sy = cmd->add_subcommand("synth", "Write the built-in synthetic task as DIR/train.npz and DIR/test.npz");
+  sy->option_defaults()->always_capture_default();
   sy->add_option("--task", s->task, "images (10 shape classes) or sequences (token pairs)")
       ->check(CLI::IsMember({"images", "sequences"}));
   sy->add_option("--train", s->train, "Training samples")->check(CLI::Range(int64_t(1), int64_t(1) << 24));
@@ -93,15 +105,20 @@ void add_data_command(CLI::App& app, Action& action) {
   sy->add_option("--classes", s->classes, "Sequence classes")->check(CLI::Range(2, 12));
   sy->callback([&action, s] { action = [s] { return synth(*s); }; });
 
-  auto path = std::make_shared<std::string>();
-  auto format = std::make_shared<std::string>("auto");
-  auto json = std::make_shared<bool>(false);
+  auto i = std::make_shared<InfoArgs>();
   CLI::App* in = cmd->add_subcommand("info", "Describe a dataset: format, samples, shape, dtype, class counts");
-  in->add_option("file", *path, "Dataset file (.npy .npz -ubyte[.gz] .bin .csv) or CIFAR-10 folder")->required();
-  in->add_option("--format", *format, "Force a format")
-      ->check(CLI::IsMember({"auto", "npy", "npz", "idx", "cifar10", "csv"}));
-  in->add_flag("--json", *json, "Machine-readable output");
-  in->callback([&action, path, format, json] { action = [=] { return info(*path, *format, *json); }; });
+  in->add_option("file", i->path, "Dataset file (.npy .npz -ubyte[.gz] .bin .csv) or CIFAR-10 folder")->required();
+  in->add_option("--format", i->format, "Force a format")
+      ->check(CLI::IsMember({"auto", "npy", "npz", "idx", "cifar10", "csv"}))
+      ->capture_default_str();
+  in->add_option("--labels", i->labels, "IDX labels file, when not beside the images by MNIST's names");
+  in->add_option("--label-column", i->label_column,
+                 "CSV label column name, or 'none' (default: a 'label'/'y' header column, else the last)");
+  in->add_option("--input-shape", i->input_shape, "CSV: reshape each row's features, e.g. 1,28,28")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  in->add_flag("--json", i->json, "Machine-readable output");
+  in->callback([&action, i] { action = [i] { return info(*i); }; });
 }
 
 }  // namespace shrink::cli

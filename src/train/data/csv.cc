@@ -34,7 +34,11 @@ bool parse_any_number(std::string_view s, double& v) {
   return !s.empty() && (ec == std::errc() || ec == std::errc::result_out_of_range) && p == s.data() + s.size();
 }
 
-bool parse_number(std::string_view s, double& v) { return parse_any_number(s, v) && std::isfinite(v); }
+bool parse_number(std::string_view s, double& v) {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size() && std::isfinite(v);
+}
 
 }  // namespace
 
