@@ -21,6 +21,7 @@ void add_demo_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_init_command(CLI::App& app, Action& action);
+void add_data_command(CLI::App& app, Action& action);
 
 
 }  // namespace shrink::cli
