@@ -31,6 +31,8 @@ TEST(DataCli, SynthWritesBothSplitsAndInfoReadsThem) {
   EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--input-shape", "1,2,2", "--json"}), 0);
   EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--input-shape", "3,2"}), 2);
   EXPECT_EQ(cli::cli_main({"data", "info", (dir / "rows.csv").string(), "--label-column", "none"}), 0);
+  test::put(dir / "big_label.csv", "1,2000000000\n");  // the class histogram must not size by label
+  EXPECT_EQ(cli::cli_main({"data", "info", (dir / "big_label.csv").string(), "--json"}), 0);
 }
 
 TEST(DataCli, BadArgumentsExitTwoAndWriteNothing) {

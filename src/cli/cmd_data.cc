@@ -2,6 +2,7 @@
 // describes any dataset file shrink can read (format, size, sample shape, dtype, classes).
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -56,9 +57,10 @@ int info(const InfoArgs& a) {
   o.input_shape = a.input_shape;
   train::DatasetFormat f = o.format == train::DatasetFormat::kAuto ? train::detect_format(path) : o.format;
   train::Dataset d = train::load_dataset(path, o);
-  std::vector<int64_t> hist(size_t(d.num_classes()), 0);
+  // A map, not a vector by label: labels can be as large as 2^31 in a valid file.
+  std::map<int64_t, int64_t> hist;
   if (d.labelled())
-    for (int64_t i = 0; i < d.size(); ++i) ++hist[size_t(d.y.data<int64_t>()[i])];
+    for (int64_t i = 0; i < d.size(); ++i) ++hist[d.y.data<int64_t>()[i]];
   if (json) {
     nlohmann::json j{{"path", path},
                      {"format", train::format_name(f)},
@@ -67,7 +69,8 @@ int info(const InfoArgs& a) {
                      {"dtype", dtype_name(d.x.dtype())},
                      {"labelled", d.labelled()},
                      {"classes", d.num_classes()},
-                     {"class_counts", hist}};
+                     {"class_counts", nlohmann::json::object()}};
+    for (const auto& [label, count] : hist) j["class_counts"][std::to_string(label)] = count;
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -77,8 +80,8 @@ int info(const InfoArgs& a) {
     std::printf("unlabelled\n");
     return 0;
   }
-  std::printf("%lld classes:", (long long)d.num_classes());
-  for (size_t c = 0; c < hist.size(); ++c) std::printf(" %zu:%lld", c, (long long)hist[c]);
+  std::printf("%lld classes (label:count):", (long long)d.num_classes());
+  for (const auto& [label, count] : hist) std::printf(" %lld:%lld", (long long)label, (long long)count);
   std::printf("\n");
   return 0;
 }
