@@ -1,5 +1,6 @@
 // `shrink train`: trains a classifier (any ONNX model with one data input and logits output) on a
 // dataset, with progress, per-epoch validation and checkpoints, and writes the trained model.
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -58,7 +59,12 @@ int run_train(const TrainArgs& a) {
                config.threads);
   Progress progress;
   std::string loss_log = "step,epoch,loss,lr\n";
+  std::vector<double> step_seconds;  // per step, for the median throughput (first step excluded)
+  double last_seconds = 0;
   auto on_step = [&](const train::StepInfo& s) {
+    if (s.step == 1) last_seconds = 0;
+    if (s.global_step > 1) step_seconds.push_back(s.seconds - last_seconds);
+    last_seconds = s.seconds;
     if (!a.loss_log.empty()) {
       char line[128];
       std::snprintf(line, sizeof line, "%lld,%d,%.9g,%.9g\n", (long long)s.global_step, s.epoch, s.loss, s.lr);
@@ -104,6 +110,12 @@ int run_train(const TrainArgs& a) {
       j["train_accuracy"] = last.train_accuracy;
       j["samples_per_s"] = last.samples_per_s;
       if (last.has_validation) j["val_accuracy"] = last.val_accuracy;
+    }
+    if (!step_seconds.empty()) {
+      std::sort(step_seconds.begin(), step_seconds.end());
+      const double med = step_seconds[step_seconds.size() / 2];
+      j["step_ms_median"] = med * 1e3;
+      j["samples_per_s_median"] = double(config.batch) / med;
     }
     std::printf("%s\n", j.dump(2).c_str());
   }
