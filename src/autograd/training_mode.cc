@@ -12,6 +12,10 @@ float dropout_ratio(const ir::Graph& g, const ir::Node& n) {
   if (auto it = n.attrs.find("ratio"); it != n.attrs.end()) return std::get<float>(it->second);  // opset < 12
   if (!n.has_input(1)) return 0.5f;
   const Tensor* r = g.initializer(n.inputs[1]);
+  for (const auto& p : g.nodes)  // or a Constant node's value
+    if (!r && p.op_type == "Constant" && p.outputs.size() == 1 && p.outputs[0] == n.inputs[1])
+      if (auto it = p.attrs.find("value"); it != p.attrs.end() && std::holds_alternative<Tensor>(it->second))
+        r = &std::get<Tensor>(it->second);
   SHRINK_CHECK(r && r->numel() == 1, n.label(), " dropout ratio must be a constant to train");
   return float(r->as_double(0));
 }

@@ -2,10 +2,12 @@
 // dataset, with progress, per-epoch validation and checkpoints, and writes the trained model.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/profile_report.h"
 #include "cli/progress.h"
 #include "cli/tensor_files.h"
 #include "core/file_io.h"
@@ -18,7 +20,7 @@ namespace {
 
 struct TrainArgs {
   std::string model, data, val, out, checkpoint, resume, loss_log, save_gradients;
-  bool no_checkpoint = false, json = false;
+  bool no_checkpoint = false, json = false, profile = false;
   TrainFlags flags;
 };
 
@@ -34,6 +36,7 @@ nlohmann::json epoch_json(const train::EpochSummary& e) {
 
 int run_train(const TrainArgs& a) {
   train::TrainConfig config = make_train_config(a.flags);
+  config.profile = a.profile;
   ir::Graph model = onnx_io::load_model(a.model);
   const ModelInput in = model_input(model);
   const int64_t classes = model_classes(model, in);
@@ -95,7 +98,13 @@ int run_train(const TrainArgs& a) {
   }
   onnx_io::save_model(trainer.model(), a.out);
   std::fprintf(stderr, "wrote %s\n", a.out.c_str());
+  if (a.profile) print_profile(trainer.session(), int(trainer.global_step()));
   if (!a.loss_log.empty()) write_file_atomic(a.loss_log, loss_log);
+  if (!a.save_gradients.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(a.save_gradients, ec);
+    SHRINK_CHECK(!ec, "cannot create '", a.save_gradients, "': ", ec.message());
+  }
   if (!a.save_gradients.empty())
     for (size_t i = 0; i < trainer.training_graph().params.size(); ++i)
       write_tensor_file(a.save_gradients, trainer.training_graph().params[i], trainer.last_gradients()[i], "npy");
@@ -135,6 +144,7 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->add_flag("--no-checkpoint", a->no_checkpoint, "Write no checkpoint");
   cmd->add_option("--resume", a->resume, "Continue from a checkpoint");
   cmd->add_flag("--json", a->json, "Print a JSON summary on stdout");
+  cmd->add_flag("--profile", a->profile, "Print the time per op type of the training step");
   cmd->add_option("--loss-log", a->loss_log, "Write the loss of every step to this CSV file");
   cmd->add_option("--save-gradients", a->save_gradients,
                   "Write the last step's gradient of every parameter to DIR/<name>.npy");

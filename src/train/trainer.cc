@@ -44,6 +44,7 @@ Trainer::Trainer(const ir::Graph& model, TrainConfig config, const Shape& exampl
   runtime::SessionOptions so;
   so.threads = config_.threads;
   so.optimize = false;
+  so.profile = config_.profile;
   session_ = std::make_unique<runtime::Session>(tg_.graph, so);
   for (const auto& p : tg_.params) {
     params_.push_back(model_.initializers.at(p).clone());
@@ -93,12 +94,20 @@ double Trainer::step(const Tensor& x, const Tensor& y, const Tensor* teacher_log
   std::vector<Tensor> outs = session_->run(inputs);
   const double loss = outs[0].as_double(0);
   if (!std::isfinite(loss))
-    fail_input("loss is ", loss, " at step ", global_step_ + 1, " (epoch ", epochs_done_ + 1,
+    fail_input("loss is not finite (", loss, ") at step ", global_step_ + 1, " (epoch ", epochs_done_ + 1,
                "); stopped before updating the weights");
   if (logits) *logits = outs[1];
   size_t k = 2;
-  for (auto& s : states_) s = outs[k++];
+  std::vector<Tensor> next_states(outs.begin() + 2, outs.begin() + std::ptrdiff_t(2 + states_.size()));
+  k += states_.size();
   grads_.assign(outs.begin() + std::ptrdiff_t(k), outs.end());
+  // A non-finite gradient (e.g. a NaN input that Relu or max pooling hid from the loss) would
+  // poison every weight: stop here, before anything is updated.
+  const double norm = grad_norm(grads_);
+  if (!std::isfinite(norm))
+    fail_input("gradients are not finite at step ", global_step_ + 1, " (epoch ", epochs_done_ + 1,
+               "); stopped before updating the weights");
+  states_ = std::move(next_states);
   if (config_.clip_norm > 0) clip_grad_norm(grads_, config_.clip_norm);
   const double lr = learning_rate(config_.schedule, global_step_);
   optimizer_->step(params_, grads_, masks_, float(lr));

@@ -31,6 +31,7 @@ struct TrainConfig {
   uint64_t seed = 0;             // shuffling, augmentation, dropout
   int threads = 1;
   int64_t max_steps = 0;         // stop after this many steps in total (0: no limit)
+  bool profile = false;          // time every node of the training graph (see session())
   TrainGraphOptions graph;       // loss, distillation, frozen parameters
   LoaderOptions loader;          // normalization and augmentation (batch and seed are set from above)
   std::map<std::string, Tensor> masks;  // parameter -> 0/1 mask kept through updates
@@ -73,6 +74,7 @@ class Trainer {
   // Gradients of the last step, aligned with training_graph().params.
   const std::vector<Tensor>& last_gradients() const { return grads_; }
   std::vector<Tensor>& parameters() { return params_; }
+  const runtime::Session& session() const { return *session_; }
 
  private:
   ir::Graph model_;

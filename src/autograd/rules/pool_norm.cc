@@ -58,6 +58,8 @@ std::vector<std::string> layer_norm(GradContext& c) {
                        bias ? 3 : 2, kShrinkDomain);
   for (size_t i = 0; i < g.size(); ++i)
     if (c.needs[i]) g[i] = outs[i];
+  // dbias comes out in scale's shape; a bias that broadcasts differently gets it summed down.
+  if (bias && c.needs[2] && c.in[2].shape != c.in[1].shape) g[2] = c.grad_op("SumToShape", {outs[2], c.x(2)});
   return g;
 }
 
