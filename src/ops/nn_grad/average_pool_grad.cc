@@ -33,7 +33,7 @@ void run(const ir::Node& node, std::span<const Tensor> in, Tensor& dx_t) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* dyp = dy + p * out_size;
       T* dxp = dx + p * in_size;
-      windows.for_each([&](int64_t op, const std::vector<int64_t>& taps, int64_t padded) {
+      windows.for_each([&](int64_t op, std::span<const int64_t> taps, int64_t padded) {
         const int64_t count = a.count_include_pad ? padded : int64_t(taps.size());
         if (taps.empty() || count == 0) return;
         const T share = T(dyp[op] / T(count));

@@ -36,7 +36,7 @@ void run(const ir::Node& node, std::span<const Tensor> in, Tensor& dx_t) {
       const T* xp = x + p * in_size;
       const T* dyp = dy + p * out_size;
       T* dxp = dx + p * in_size;
-      windows.for_each([&](int64_t op, const std::vector<int64_t>& taps, int64_t) {
+      windows.for_each([&](int64_t op, std::span<const int64_t> taps, int64_t) {
         int64_t best = -1;
         for (int64_t r : taps) {
           const T v = xp[r];
