@@ -3,9 +3,14 @@
 PyTorch twin (torch_twins.py) of a `shrink init` model with the same weights and the same batches.
 
   grads MODEL.onnx DATA.npz GRADDIR --batch B
-      PyTorch gradients of mean cross-entropy on the first B samples (train mode: batch statistics,
-      dropout off) vs the .npy files `shrink train --max-steps 1 --save-gradients GRADDIR` wrote;
-      every parameter's relative error ||a - b|| / ||b|| must be <= --rtol (default 1e-4).
+      PyTorch gradients (computed in float64) of mean cross-entropy on the first B samples (train
+      mode: batch statistics, dropout off) vs the float32 .npy files `shrink train --max-steps 1
+      --save-gradients GRADDIR` wrote; every parameter's relative error ||a - b|| / ||b|| must be
+      <= --rtol (default 1e-4), with ||b|| floored at 1e-3 of the whole model's gradient norm (some
+      exact gradients vanish, e.g. of a bias feeding a conv and a batch-statistics BatchNorm, or of the
+      attention key bias, and then both sides are rounding noise). Deep depthwise nets (MobileNet) are
+      ill-conditioned enough that PyTorch's own float32 gradients are ~1e-3 off float64: a parameter
+      also passes when shrink's error is within PyTorch float32's worst error on the model.
   curve MODEL.onnx DATA.npz LOSS.csv TEST.npz TRAINED.onnx --batch B --lr LR --momentum M --steps S
       Trains the twin with SGD(momentum) on the samples in file order (as `shrink train --no-shuffle`)
       and compares the per-step loss with shrink's --loss-log (max |diff| <= --loss-atol over the first
@@ -14,6 +19,7 @@ PyTorch twin (torch_twins.py) of a `shrink init` model with the same weights and
 """
 import argparse
 import csv
+import math
 import os
 import sys
 
@@ -51,28 +57,37 @@ def accuracy(module, x, y, batch=500):
     return correct / len(x)
 
 
-def grads(a):
+def torch_grads(path, x, y, dtype):
     torch.manual_seed(0)
-    module = no_dropout(torch_twins.twin(a.model)).train()
-    x, y = load_npz(a.data)
-    loss = F.cross_entropy(module(x[:a.batch]), y[:a.batch])
+    module = no_dropout(torch_twins.twin(path)).to(dtype).train()
+    loss = F.cross_entropy(module(x.to(dtype) if x.is_floating_point() else x), y)
     loss.backward()
+    return loss.item(), {n: p.grad.double().numpy() for n, p in module.named_parameters()}
+
+
+def grads(a):
+    x, y = load_npz(a.data)
+    x, y = x[:a.batch], y[:a.batch]
+    loss, exact = torch_grads(a.model, x, y, torch.float64)
+    _, torch32 = torch_grads(a.model, x, y, torch.float32)
     tr = transposed_names(a.model)
     worst, failures = 0.0, 0
-    for name, p in module.named_parameters():
+    total = np.sqrt(sum(float((g ** 2).sum()) for g in exact.values()))
+    scale_of = lambda ref: max(np.linalg.norm(ref), 1e-3 * total, 1e-30)
+    worst32 = max(np.linalg.norm(torch32[k] - ref) / scale_of(ref) for k, ref in exact.items())
+    for name, ref in exact.items():
         path = os.path.join(a.graddir, "".join(c if c.isalnum() or c in "._-" else "_" for c in name) + ".npy")
         got = np.load(path)
         if name in tr:
             got = got.T
-        ref = p.grad.numpy().astype(np.float64)
-        err = np.linalg.norm(got - ref) / max(np.linalg.norm(ref), 1e-12)
+        err = np.linalg.norm(got - ref) / scale_of(ref)
+        err32 = np.linalg.norm(torch32[name] - ref) / scale_of(ref)
         worst = max(worst, err)
-        if err > a.rtol:
+        if err > max(a.rtol, worst32):
             failures += 1
-            print(f"FAIL {name}: relative error {err:.3g}")
-    n = len(list(module.parameters()))
-    print(f"{'ok  ' if failures == 0 else 'FAIL'} gradients of {n} parameters, loss {loss.item():.6f}, "
-          f"worst relative error {worst:.3g} (rtol {a.rtol})")
+            print(f"FAIL {name}: relative error {err:.3g} (PyTorch float32: {err32:.3g})")
+    print(f"{'ok  ' if failures == 0 else 'FAIL'} gradients of {len(exact)} parameters, loss {loss:.6f}, "
+          f"worst relative error vs float64 {worst:.3g} (PyTorch float32: {worst32:.3g}; rtol {a.rtol})")
     return 0 if failures == 0 else 1
 
 
@@ -82,11 +97,18 @@ def curve(a):
     module = no_dropout(torch_twins.twin(a.model)).train()
     x, y = load_npz(a.data)
     opt = torch.optim.SGD(module.parameters(), lr=a.lr, momentum=a.momentum)
+    # The learning rate of step t (0-based) as shrink's schedules compute it.
+    if a.schedule == "cosine":
+        lr_at = lambda t: a.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, t / a.steps)))
+    else:
+        lr_at = lambda t: a.lr
     theirs = []
     n = len(x)
     steps_per_epoch = (n + a.batch - 1) // a.batch
     for step in range(a.steps):
         i = (step % steps_per_epoch) * a.batch
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
         opt.zero_grad()
         loss = F.cross_entropy(module(x[i:i + a.batch]), y[i:i + a.batch])
         loss.backward()
@@ -128,6 +150,7 @@ def main():
     c.add_argument("--lr", type=float, default=0.05)
     c.add_argument("--momentum", type=float, default=0.9)
     c.add_argument("--steps", type=int, default=300)
+    c.add_argument("--schedule", choices=["constant", "cosine"], default="constant")
     c.add_argument("--strict-steps", type=int, default=20)
     c.add_argument("--loss-atol", type=float, default=2e-3)
     c.add_argument("--acc-points", type=float, default=0.5)
