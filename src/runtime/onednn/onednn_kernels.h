@@ -12,6 +12,8 @@ std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
 std::vector<KernelEntry> conv_kernels();    // Conv, com.shrink FusedConv
 std::vector<KernelEntry> pool_kernels();    // MaxPool, AveragePool
+std::vector<KernelEntry> qconv_kernels();   // com.shrink QConv (int8)
+std::vector<KernelEntry> qmatmul_kernels(); // com.shrink QMatMul (int8)
 
 
 }  // namespace shrink::runtime::onednn
