@@ -302,3 +302,40 @@ TEST(Int8Validation, BadConstantScalesAreBadInputAtLoad) {
 
 }  // namespace
 }  // namespace shrink
+
+namespace shrink {
+namespace {
+
+// The AVX2 QuantizeLinear / DequantizeLinear kernels are bit-identical to the reference, including
+// ties (x / scale = k + 0.5), NaN, infinities and saturation, on a length with a scalar tail.
+TEST(Int8Boundaries, QuantizeDequantizeMatchReferenceExactly) {
+  for (DType t : {DType::kUInt8, DType::kInt8}) {
+    ir::Graph g;
+    g.opsets = {{"", 17}};
+    ir::GraphBuilder b(g);
+    g.inputs.push_back(info("x", DType::kFloat32, {1001}));
+    auto s = b.constant("s", Tensor::scalar<float>(0.25f));
+    auto z = b.constant("z", int8_scalar(t, t == DType::kUInt8 ? 3 : -3));
+    auto q = b.op("QuantizeLinear", {"x", s, z}, {}, "q");
+    auto y = b.op("DequantizeLinear", {q, s, z}, {}, "dq");
+    g.outputs.push_back({q, t, std::nullopt, ""});
+    g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+    ops::bind_all(g);
+    Rng rng(37);
+    Tensor x(DType::kFloat32, {1001});
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = float(int(rng.below(601)) - 300) * 0.125f;
+    x.data<float>()[5] = NAN;
+    x.data<float>()[6] = INFINITY;
+    x.data<float>()[7] = -INFINITY;
+    x.data<float>()[1000] = NAN;
+    runtime::Session fast(g), ref(g, {.optimize = false, .reference_only = true});
+    auto a = fast.run({x}), r = ref.run({x});
+    EXPECT_EQ(fast.kernel_names()[0].second, "cpu:quantize");
+    EXPECT_EQ(fast.kernel_names()[1].second, "cpu:dequantize");
+    for (size_t k = 0; k < 2; ++k)
+      for (int64_t i = 0; i < r[k].numel(); ++i) ASSERT_EQ(a[k].as_double(i), r[k].as_double(i)) << k << " " << i;
+  }
+}
+
+}  // namespace
+}  // namespace shrink

@@ -14,6 +14,7 @@ const std::vector<KernelEntry>& fast_kernels() {
     };
     add(view_kernels(), "view");
     add(blas_kernels(), "blas");
+    add(cpu_kernels(), "cpu");
     add(onednn_kernels(), "onednn");
     return v;
   }();
