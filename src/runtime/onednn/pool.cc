@@ -26,10 +26,13 @@ class PoolKernel final : public Kernel {
  public:
   PoolKernel(dnnl::algorithm alg, const Shape& x, const Shape& y, const dnnl::memory::dims& strides,
              const dnnl::memory::dims& kernel, const dnnl::memory::dims& dil, const dnnl::memory::dims& pl,
-             const dnnl::memory::dims& pr)
-      : x_md_(plain_desc(x)), y_md_(plain_desc(y)) {
-    auto tag = blocked_tag(x.size());
-    dnnl::memory::desc xb(to_dims(x), dnnl::memory::data_type::f32, tag), yb(to_dims(y), dnnl::memory::data_type::f32, tag);
+             const dnnl::memory::dims& pr, dnnl::memory::data_type dt)
+      : x_md_(plain_desc(x, dt)), y_md_(plain_desc(y, dt)) {
+    // int8 (max pooling between quantized ops) runs channels-last, as oneDNN's int8 kernels want.
+    const bool int8 = dt != dnnl::memory::data_type::f32;
+    using ft = dnnl::memory::format_tag;
+    const ft layout = !int8 ? blocked_tag(x.size()) : x.size() == 3 ? ft::acb : x.size() == 4 ? ft::acdb : ft::acdeb;
+    dnnl::memory::desc xb(to_dims(x), dt, layout), yb(to_dims(y), dt, layout);
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, xb, yb, strides, kernel, dil, pl, pr);
     prim_ = dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(d, engine()));
     x_blocked_ = dnnl::memory(xb, engine());
@@ -55,9 +58,11 @@ class PoolKernel final : public Kernel {
 };
 
 std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
-  if (in[0].dtype != DType::kFloat32 || in[0].shape.size() < 3 || in[0].shape.size() > 5) return nullptr;
-  if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
   const auto& a = node.attrs_as<ops::PoolAttrs>();
+  const DType t = in[0].dtype;
+  const bool int8_max = (t == DType::kUInt8 || t == DType::kInt8) && a.kind == ops::PoolKind::kMax;
+  if ((t != DType::kFloat32 && !int8_max) || in[0].shape.size() < 3 || in[0].shape.size() > 5) return nullptr;
+  if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
   ops::ConvGeometry geo = ops::resolve_pool(node, a, in[0].shape);
   Shape y = geo.output_shape();
   if (numel(y) == 0 || numel(in[0].shape) == 0) return nullptr;
@@ -82,7 +87,9 @@ std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::Val
                               : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   try {
-    return std::make_unique<PoolKernel>(alg, in[0].shape, y, strides, kernel, dil, pl, pr);
+    const auto dt = t == DType::kUInt8 ? dnnl::memory::data_type::u8
+                    : t == DType::kInt8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32;
+    return std::make_unique<PoolKernel>(alg, in[0].shape, y, strides, kernel, dil, pl, pr, dt);
   } catch (const dnnl::error&) {
     return nullptr;  // e.g. padding as large as the window: the reference kernel handles it
   }
