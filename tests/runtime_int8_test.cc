@@ -257,6 +257,30 @@ TEST(DynamicFusion, MatMulIntegerRescaleMatchesReference) {
   }
 }
 
+// The same form around ConvInteger maps onto QConv (its run-time x_scale keeps it on the reference
+// kernel: oneDNN 2.6 CPU convolutions take no run-time output scales).
+TEST(DynamicFusion, ConvIntegerRescaleMatchesReference) {
+  Rng rng(41);
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back(info("x", DType::kFloat32, {1, 3, 7, 7}));
+  auto d = b.node("DynamicQuantizeLinear", {"x"}, {}, "dql", 3);
+  auto w = b.constant("w", random_int8(rng, DType::kUInt8, {5, 3, 3, 3}, 0, 255));
+  auto ci = b.op("ConvInteger", {d[0], w, d[2], b.constant("wz", int8_scalar(DType::kUInt8, 131))},
+                 {{"pads", Ints{1, 1, 1, 1}}}, "ci");
+  auto cast = b.op("Cast", {ci}, {{"to", int64_t(DType::kFloat32)}}, "cast");
+  auto s = b.op("Mul", {b.constant("ws", Tensor::scalar<float>(0.004f)), d[1]}, {}, "scales");
+  auto y = b.op("Mul", {s, cast}, {}, "rescale");
+  g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  Tensor x(DType::kFloat32, {1, 3, 7, 7});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = rng.uniform(-1.f, 2.f);
+  const Outcome o = compare(g, {x});
+  EXPECT_EQ(o.fused_nodes, 1);
+  EXPECT_LE(o.max_float, 1e-5);
+}
+
 // MaxPool and reshapes between quantized values run on the int8 values, bit-exactly.
 TEST(Int8Movers, MaxPoolAndFlattenStayInt8) {
   Rng rng(31);
