@@ -33,6 +33,10 @@ using InferFn = bool (*)(const ir::Node& node, std::span<const ValueMeta> in, st
 // Reference kernel. in[i] is undefined for an absent optional input; out[] arrive allocated
 // (zero-filled) with the inferred dtype and shape.
 using ComputeFn = void (*)(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out);
+// Load-time check of the inputs that are constants (initializers; null for the others), for what
+// must be refused before any run (e.g. a zero or NaN quantization scale). Fails (bad input) naming
+// the node.
+using ValidateFn = void (*)(const ir::Node& node, std::span<const Tensor* const> constants);
 
 struct OpSchema {
   std::string_view op_type;
@@ -45,6 +49,7 @@ struct OpSchema {
   ParseFn parse = nullptr;  // null: the op takes no attributes
   InferFn infer = nullptr;
   ComputeFn compute = nullptr;
+  ValidateFn validate = nullptr;  // null: nothing to check before running
 };
 
 // Table lookup; null when unknown.
@@ -55,6 +60,7 @@ std::vector<const OpSchema*> all_ops();
 // Resolves the node's schema, checks arity and attributes for `opset` and stores the typed
 // attributes in node.typed. Fails (bad input) naming the node for unknown ops or bad attributes.
 const OpSchema& bind(ir::Node& node, int64_t opset);
+// Binds every node, then runs each schema's validate on the node's constant inputs.
 void bind_all(ir::Graph& g);
 // The schema of a bound node (fails if the op is unknown).
 const OpSchema& schema_of(const ir::Node& node);

@@ -75,7 +75,15 @@ const OpSchema& bind(ir::Node& node, int64_t opset) {
 
 void bind_all(ir::Graph& g) {
   int64_t opset = g.opset();
-  for (auto& n : g.nodes) bind(n, opset);
+  std::vector<const Tensor*> constants;
+  for (auto& n : g.nodes) {
+    const OpSchema& s = bind(n, opset);
+    if (!s.validate) continue;
+    constants.assign(n.inputs.size(), nullptr);
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      if (!n.inputs[i].empty()) constants[i] = g.initializer(n.inputs[i]);
+    s.validate(n, constants);
+  }
 }
 
 std::vector<ValueMeta> infer_outputs(const ir::Node& node, std::span<const ValueMeta> in) {

@@ -12,6 +12,14 @@ ir::Graph fold_constants(ir::Graph g);
 // Fuses Conv with a following residual Add and/or activation into com.shrink FusedConv (runtime only).
 ir::Graph fuse_conv(ir::Graph g);
 
+// Fuses ONNX Runtime's QDQ patterns (DequantizeLinear -> Conv/MatMul/Gemm [-> Relu/Clip] [->
+// QuantizeLinear]) into com.shrink QConv / QMatMul, and moves MaxPool / reshapes between
+// quantized values onto the int8 values (runtime only; passes/fuse_qdq.cc).
+ir::Graph fuse_qdq(ir::Graph g);
+// Maps QLinearConv / QLinearMatMul and the dynamic-quantization form (DynamicQuantizeLinear ->
+// MatMulInteger/ConvInteger -> Cast -> Mul) onto the same int8 ops (runtime only).
+ir::Graph fuse_qoperators(ir::Graph g);
+
 // Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
 ir::Graph fold_batchnorm(ir::Graph g);
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination

@@ -11,7 +11,7 @@ const std::vector<KernelEntry>& fast_kernels();
 std::vector<KernelEntry> view_kernels();    // runtime/view_kernels.cc
 std::vector<KernelEntry> onednn_kernels();  // runtime/onednn/table.cc
 std::vector<KernelEntry> blas_kernels();    // runtime/blas/sgemm_kernels.cc
-std::vector<KernelEntry> cpu_kernels();     // runtime/cpu/: our own OpenMP kernels
+std::vector<KernelEntry> cpu_kernels();     // runtime/cpu/: our own OpenMP/AVX2 kernels (table.cc)
 // Thread count of the BLAS backend (it does not follow later OpenMP settings by itself).
 void set_blas_threads(int n);
 

@@ -21,13 +21,7 @@ std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
   AttrReader r(node);
   auto a = std::make_shared<FusedConvAttrs>();
   parse_conv_common(node, r, *a);
-  std::string act = r.get_string("activation", "none");
-  bool found = false;
-  for (const auto& row : kActivations)
-    if (act == row.name) a->activation = row.act, found = true;
-  SHRINK_CHECK(found, node.label(), " unknown activation '", act, "'");
-  a->alpha = r.get_float("alpha", 0.f);
-  a->beta = r.get_float("beta", 0.f);
+  parse_activation(node, r, a->activation, a->alpha, a->beta);
   r.done();
   return a;
 }
@@ -58,6 +52,16 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
 }
 
 }  // namespace
+
+void parse_activation(const ir::Node& node, AttrReader& r, Activation& act, float& alpha, float& beta) {
+  std::string name = r.get_string("activation", "none");
+  bool found = false;
+  for (const auto& row : kActivations)
+    if (name == row.name) act = row.act, found = true;
+  SHRINK_CHECK(found, node.label(), " unknown activation '", name, "'");
+  alpha = r.get_float("alpha", 0.f);
+  beta = r.get_float("beta", 0.f);
+}
 
 const char* activation_name(Activation a) {
   for (const auto& row : kActivations)

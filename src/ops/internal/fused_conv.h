@@ -14,6 +14,8 @@ struct FusedConvAttrs : ConvAttrs {
   float beta = 0.f;   // Clip max
 };
 
+// Reads the "activation", "alpha" and "beta" attributes (FusedConv, QConv, QMatMul).
+void parse_activation(const ir::Node& node, AttrReader& r, Activation& act, float& alpha, float& beta);
 // Names used in the node's "activation" attribute.
 const char* activation_name(Activation a);
 // Applies the activation to n values in place.

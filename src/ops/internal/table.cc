@@ -3,10 +3,10 @@
 
 namespace shrink::ops {
 
-extern const OpSchema kFusedConv;
+extern const OpSchema kFusedConv, kQConv, kQMatMul;
 
 std::vector<const OpSchema*> internal_ops() {
-  return {&kFusedConv};
+  return {&kFusedConv, &kQConv, &kQMatMul};
 }
 
 }  // namespace shrink::ops

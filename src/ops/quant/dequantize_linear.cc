@@ -95,9 +95,15 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
   });
 }
 
+void validate(const ir::Node& node, std::span<const Tensor* const> c) {
+  validate_scales(node, c, {{1, "x_scale"}});
+  if (c.size() > 2 && c[0] && c[2] && c[0]->dtype() == DType::kInt32) check_int32_zero_point(node, *c[2]);
+}
+
 }  // namespace
 
 extern const OpSchema kDequantizeLinear{.op_type = "DequantizeLinear", .min_inputs = 2, .max_inputs = 3,
-                                        .since_opset = 10, .parse = parse, .infer = infer, .compute = compute};
+                                        .since_opset = 10, .parse = parse, .infer = infer, .compute = compute,
+                                        .validate = validate};
 
 }  // namespace shrink::ops

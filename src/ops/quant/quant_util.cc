@@ -48,6 +48,12 @@ void check_scales(const ir::Node& node, const ValueMeta& scale, const char* what
   if (scale.value) check_scales(node, *scale.value, what);
 }
 
+void validate_scales(const ir::Node& node, std::span<const Tensor* const> constants,
+                     std::initializer_list<std::pair<int, const char*>> scale_inputs) {
+  for (const auto& [i, what] : scale_inputs)
+    if (size_t(i) < constants.size() && constants[size_t(i)]) check_scales(node, *constants[size_t(i)], what);
+}
+
 void require_scale_dtype(const ir::Node& node, const ValueMeta& v, const char* what) {
   SHRINK_CHECK(v.dtype == DType::kFloat32 || v.dtype == DType::kFloat16 || v.dtype == DType::kBFloat16,
                node.label(), " ", what, " must be float32, float16 or bfloat16, got ", onnx_type_name(int(v.dtype)));

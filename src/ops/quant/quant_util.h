@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,10 @@ QuantRange quant_range(DType t);
 void check_scales(const ir::Node& node, const Tensor& scale, const char* what);
 // Same, during inference when the value is already known (a constant); no-op otherwise.
 void check_scales(const ir::Node& node, const ValueMeta& scale, const char* what);
+// Load-time check (OpSchema::validate): the inputs at `scale_inputs` that are constants hold valid
+// scales, named `what` in errors.
+void validate_scales(const ir::Node& node, std::span<const Tensor* const> constants,
+                     std::initializer_list<std::pair<int, const char*>> scale_inputs);
 // Fails unless `v` is a float32/float16/bfloat16 tensor.
 void require_scale_dtype(const ir::Node& node, const ValueMeta& v, const char* what);
 // Fails unless `v` holds one element (a per-tensor parameter).

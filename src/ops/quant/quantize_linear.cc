@@ -110,9 +110,14 @@ void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor>
   });
 }
 
+void validate(const ir::Node& node, std::span<const Tensor* const> c) {
+  validate_scales(node, c, {{1, "y_scale"}});
+}
+
 }  // namespace
 
 extern const OpSchema kQuantizeLinear{.op_type = "QuantizeLinear", .min_inputs = 2, .max_inputs = 3,
-                                      .since_opset = 10, .parse = parse, .infer = infer, .compute = compute};
+                                      .since_opset = 10, .parse = parse, .infer = infer, .compute = compute,
+                                      .validate = validate};
 
 }  // namespace shrink::ops

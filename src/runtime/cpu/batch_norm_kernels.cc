@@ -165,7 +165,7 @@ std::unique_ptr<Kernel> make_grad(const ir::Node& node, std::span<const ops::Val
 
 }  // namespace
 
-std::vector<KernelEntry> cpu_kernels() {
+std::vector<KernelEntry> cpu_batch_norm_kernels() {
   return {{"", "BatchNormalization", make_train}, {"com.shrink", "BatchNormTrainGrad", make_grad}};
 }
 

@@ -17,6 +17,8 @@ std::vector<KernelEntry> conv_backward_kernels();  // ConvGradInput, ConvGradWei
 std::vector<KernelEntry> pool_backward_kernels();  // AveragePoolGrad
 std::vector<KernelEntry> batch_norm_kernels();     // BatchNormalization (training), BatchNormTrainGrad
 std::vector<KernelEntry> layer_norm_backward_kernels();  // LayerNormGrad
+std::vector<KernelEntry> qconv_kernels();   // com.shrink QConv (int8)
+std::vector<KernelEntry> qmatmul_kernels(); // com.shrink QMatMul (int8)
 
 
 }  // namespace shrink::runtime::onednn

@@ -30,10 +30,13 @@ class PoolKernel final : public Kernel {
  public:
   PoolKernel(dnnl::algorithm alg, const Shape& x, const Shape& y, const dnnl::memory::dims& strides,
              const dnnl::memory::dims& kernel, const dnnl::memory::dims& dil, const dnnl::memory::dims& pl,
-             const dnnl::memory::dims& pr)
-      : x_md_(plain_desc(x)), y_md_(plain_desc(y)) {
-    auto tag = blocked_tag(x.size());
-    dnnl::memory::desc xb(to_dims(x), dnnl::memory::data_type::f32, tag), yb(to_dims(y), dnnl::memory::data_type::f32, tag);
+             const dnnl::memory::dims& pr, dnnl::memory::data_type dt)
+      : x_md_(plain_desc(x, dt)), y_md_(plain_desc(y, dt)) {
+    // int8 (max pooling between quantized ops) runs channels-last, as oneDNN's int8 kernels want.
+    const bool int8 = dt != dnnl::memory::data_type::f32;
+    using ft = dnnl::memory::format_tag;
+    const ft layout = !int8 ? blocked_tag(x.size()) : x.size() == 3 ? ft::acb : x.size() == 4 ? ft::acdb : ft::acdeb;
+    dnnl::memory::desc xb(to_dims(x), dt, layout), yb(to_dims(y), dt, layout);
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, xb, yb, strides, kernel, dil, pl, pr);
     prim_ = dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(d, engine()));
     x_blocked_ = dnnl::memory(xb, engine());
@@ -95,12 +98,17 @@ std::optional<PoolDims> pool_dims(const ir::Node& node, const Shape& x) {
 }
 
 std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
-  if (in[0].dtype != DType::kFloat32) return nullptr;
+  const DType t = in[0].dtype;
+  const bool int8_max = (t == DType::kUInt8 || t == DType::kInt8) &&
+                        node.attrs_as<ops::PoolAttrs>().kind == ops::PoolKind::kMax;
+  if (t != DType::kFloat32 && !int8_max) return nullptr;
   if (node.outputs.size() > 1 && !node.outputs[1].empty()) return nullptr;  // MaxPool Indices
   const auto p = pool_dims(node, in[0].shape);
   if (!p) return nullptr;
   try {
-    return std::make_unique<PoolKernel>(p->alg, in[0].shape, p->y, p->strides, p->kernel, p->dil, p->pl, p->pr);
+    const auto dt = t == DType::kUInt8 ? dnnl::memory::data_type::u8
+                    : t == DType::kInt8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32;
+    return std::make_unique<PoolKernel>(p->alg, in[0].shape, p->y, p->strides, p->kernel, p->dil, p->pl, p->pr, dt);
   } catch (const dnnl::error&) {
     return nullptr;  // e.g. padding as large as the window: the reference kernel handles it
   }

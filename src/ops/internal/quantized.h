@@ -1,0 +1,35 @@
+// com.shrink QConv and QMatMul: int8 convolution / matmul with the dequantization, float bias,
+// activation and (optionally) requantization fused, made by the runtime's QDQ fusion
+// (passes/fuse_qdq.cc) and run by oneDNN's int8 primitives. Never exported. Both take
+//   x, x_scale, x_zero_point, w, w_scale, w_zero_point, bias, y_scale, y_zero_point
+// and compute v = act((x - x_zp) * (w - w_zp) * x_scale * w_scale[c] + bias[c]) per output channel c,
+// then y = saturate(round_half_even(v / y_scale) + y_zp) when y_scale is given (y_zp's type), else v
+// as float32. QConv's w is Conv's [M, C/group, k...]; QMatMul's is [K, N] (x is [..., K]).
+#pragma once
+#include "ops/internal/fused_conv.h"
+
+namespace shrink::ops {
+
+enum QInput : int { kQX = 0, kQXScale, kQXZp, kQW, kQWScale, kQWZp, kQBias, kQYScale, kQYZp, kQInputs };
+
+struct QActivation {
+  Activation activation = Activation::kNone;  // kNone, kRelu or kClip (bounds in the float domain)
+  float alpha = 0.f, beta = 0.f;
+};
+struct QConvAttrs : ConvAttrs {
+  QActivation act;
+};
+struct QMatMulAttrs : ir::OpAttrs {
+  QActivation act;
+};
+
+// Shared by both ops: the activation attributes, the scale / zero point / bias checks and the
+// output meta (channels = M), and the float epilogue of the reference kernels. acc holds int32
+// accumulators whose channel is (i / inner) % channels.
+QActivation parse_q_activation(const ir::Node& node, AttrReader& r);
+ValueMeta check_q_params(const ir::Node& node, std::span<const ValueMeta> in, int64_t channels, const Shape& out);
+void finish_quantized(const ir::Node& node, std::span<const Tensor> in, const QActivation& act, const Tensor& acc,
+                      int64_t channels, int64_t inner, Tensor& out);
+void validate_quantized(const ir::Node& node, std::span<const Tensor* const> constants);
+
+}  // namespace shrink::ops
