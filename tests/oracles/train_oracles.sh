@@ -6,6 +6,8 @@
 #   2. cnn-small on the 1x28x28 synthetic images trained 600 steps with SGD momentum and a cosine
 #      schedule in both: the same loss curve and test accuracies within 0.5 points (train_vs_torch.py
 #      curve)
+#   3. models exported by PyTorch (CNN with BatchNorm at opset 13, TransformerEncoder with Dropout at
+#      opset 17) train in shrink, and ONNX Runtime runs the trained model with shrink's outputs
 # Usage: train_oracles.sh SHRINK_BINARY [OUTDIR]
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -45,5 +47,16 @@ curve() {
       "$OUT/curve.trained.onnx" --batch 32 --lr 0.02 --momentum 0.9 --steps 600 --schedule cosine
 }
 check "600 SGD steps cnn-small" curve
+exported() {  # name, opset, data
+  local m="$1" op="$2" data="$3" b="$OUT/${1}_op$2"
+  [ -f "$b.onnx" ] || "$PY" "$ROOT/tests/oracles/export_models.py" "$OUT" --opset "$op" --models "$m" > /dev/null 2>&1
+  q "$SHRINK" train "$b.onnx" --data "$data" --batch 8 --max-steps 3 --no-checkpoint -o "$b.trained.onnx" &&
+    q "$SHRINK" run "$b.trained.onnx" -i "$b.input.npy" -o "$b.shrink" &&
+    q node "$ROOT/tests/oracles/ort_run.js" "$b.trained.onnx" "$b.ort" "$b.input.npy" &&
+    "$PY" "$ROOT/tests/oracles/compare_npy.py" --atol 1e-4 --rtol 1e-4 "$b.ort/output.npy" "$b.shrink/output.npy"
+}
+q "$SHRINK" data synth --task sequences --train 64 --test 8 --length 128 --vocab 1000 -o "$OUT/seq128" || exit 1
+check "train PyTorch-exported cnn_bn op13" exported cnn_bn 13 "$OUT/img32/train.npz"
+check "train PyTorch-exported transformer" exported transformer 17 "$OUT/seq128/train.npz"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
