@@ -52,7 +52,7 @@ double kl_reference(const Tensor& s, const Tensor& t, double T) {
 TEST(TrainLosses, DistillationKlMatchesDefinitionAndGradients) {
   for (int64_t opset : {13, 17, 18}) {  // ReduceSum / ReduceMean axes as attribute or input
     ir::Graph g = two_inputs(opset, {5, 7});
-    std::string loss = add_distillation_kl(g, "a", "b", 3.f);
+    std::string loss = add_distillation_kl(g, "a", "b", 3.f, DType::kFloat64);
     g.outputs.push_back(ir::ValueInfo{loss, DType::kFloat64, std::vector<ir::Dim>{}});
     ops::bind_all(g);
     Tensor s = random({5, 7}, 1), t = random({5, 7}, 2);
@@ -63,7 +63,7 @@ TEST(TrainLosses, DistillationKlMatchesDefinitionAndGradients) {
   }
   // Identical logits: zero divergence.
   ir::Graph g = two_inputs(17, {2, 3});
-  std::string loss = add_distillation_kl(g, "a", "b", 2.f);
+  std::string loss = add_distillation_kl(g, "a", "b", 2.f, DType::kFloat64);
   ops::bind_all(g);
   Tensor s = random({2, 3}, 3);
   EXPECT_NEAR(autograd::evaluate_reference(g, {{"a", s}, {"b", s}}).at(loss).as_double(0), 0.0, 1e-12);
@@ -71,8 +71,8 @@ TEST(TrainLosses, DistillationKlMatchesDefinitionAndGradients) {
 
 TEST(TrainLosses, MseAndWeightedSum) {
   ir::Graph g = two_inputs(17, {3, 4});
-  std::string mse = add_mse(g, "a", "b");
-  std::string mix = add_weighted_sum(g, mse, 0.25f, mse, 0.5f);
+  std::string mse = add_mse(g, "a", "b", DType::kFloat64);
+  std::string mix = add_weighted_sum(g, mse, 0.25f, mse, 0.5f, DType::kFloat64);
   g.outputs.push_back(ir::ValueInfo{mix, DType::kFloat64, std::vector<ir::Dim>{}});
   ops::bind_all(g);
   Tensor a = random({3, 4}, 4), b = random({3, 4}, 5);

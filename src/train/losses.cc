@@ -10,14 +10,16 @@ namespace {
 
 class Emitter {
  public:
-  explicit Emitter(ir::Graph& g) : g_(g), b_(g) {}
+  explicit Emitter(ir::Graph& g, DType dtype = DType::kFloat32) : g_(g), b_(g), dtype_(dtype) {}
   std::string op(const std::string& type, std::vector<std::string> in, ir::AttributeMap attrs = {},
                  const std::string& domain = "") {
     std::string out = b_.node(type, std::move(in), std::move(attrs), "loss." + type, 1, domain)[0];
     ops::bind(g_.nodes.back(), g_.opset());
     return out;
   }
-  std::string scalar(float v) { return b_.constant("loss.const", Tensor::scalar<float>(v)); }
+  std::string scalar(float v) {
+    return b_.constant("loss.const", dtype_ == DType::kFloat64 ? Tensor::scalar<double>(v) : Tensor::scalar<float>(v));
+  }
   std::string reduce(const std::string& type, const std::string& x, int64_t axis, int64_t axes_input_since) {
     if (g_.opset() >= axes_input_since)
       return op(type, {x, b_.constant("loss.axes", Tensor::from_vector<int64_t>({axis}, {1}))},
@@ -28,6 +30,7 @@ class Emitter {
  private:
   ir::Graph& g_;
   ir::GraphBuilder b_;
+  DType dtype_;
 };
 
 }  // namespace
@@ -42,9 +45,9 @@ std::string add_cross_entropy(ir::Graph& g, const std::string& logits, const std
 }
 
 std::string add_distillation_kl(ir::Graph& g, const std::string& student_logits, const std::string& teacher_logits,
-                                float temperature) {
+                                float temperature, DType dtype) {
   SHRINK_CHECK(temperature > 0.f, "distillation temperature must be > 0, got ", temperature);
-  Emitter e(g);
+  Emitter e(g, dtype);
   const std::string t = e.scalar(temperature);
   std::string ls = e.op("LogSoftmax", {e.op("Div", {student_logits, t})}, {{"axis", int64_t(1)}});
   std::string lt = e.op("LogSoftmax", {e.op("Div", {teacher_logits, t})}, {{"axis", int64_t(1)}});
@@ -54,8 +57,8 @@ std::string add_distillation_kl(ir::Graph& g, const std::string& student_logits,
   return e.op("Mul", {batchmean, e.scalar(temperature * temperature)});
 }
 
-std::string add_mse(ir::Graph& g, const std::string& prediction, const std::string& target) {
-  Emitter e(g);
+std::string add_mse(ir::Graph& g, const std::string& prediction, const std::string& target, DType dtype) {
+  Emitter e(g, dtype);
   std::string d = e.op("Sub", {prediction, target});
   std::string sq = e.op("Mul", {d, d});
   // Mean over all elements: flatten, then one reduction.
@@ -66,8 +69,9 @@ std::string add_mse(ir::Graph& g, const std::string& prediction, const std::stri
   return e.reduce("ReduceMean", flat, 0, 18);
 }
 
-std::string add_weighted_sum(ir::Graph& g, const std::string& a, float wa, const std::string& b, float wb) {
-  Emitter e(g);
+std::string add_weighted_sum(ir::Graph& g, const std::string& a, float wa, const std::string& b, float wb,
+                             DType dtype) {
+  Emitter e(g, dtype);
   return e.op("Add", {e.op("Mul", {a, e.scalar(wa)}), e.op("Mul", {b, e.scalar(wb)})});
 }
 
