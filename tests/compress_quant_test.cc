@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "cli/cli_main.h"
 #include "compress/quant/quant_params.h"
@@ -28,6 +30,8 @@ struct Agreement {
   double top1 = 0;       // share of samples with the same argmax
   double rel_err = 0;    // ||y_q - y|| / ||y|| over all logits
   std::set<std::string> kernels;
+  int64_t int8_ops = 0;                  // com.shrink QConv / QMatMul after the runtime's fusion
+  std::map<std::string, int64_t> left;   // quantization ops the fusion left standing
 };
 
 Agreement compare(const ir::Graph& ref, const ir::Graph& q, const Tensor& x) {
@@ -35,6 +39,11 @@ Agreement compare(const ir::Graph& ref, const ir::Graph& q, const Tensor& x) {
   const Tensor ya = a.run({x})[0], yb = b.run({x})[0];
   Agreement r;
   for (const auto& [node, kernel] : b.kernel_names()) r.kernels.insert(kernel);
+  for (const auto& n : b.graph().nodes) {
+    if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "QMatMul")) ++r.int8_ops;
+    for (const char* op : {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger"})
+      if (n.op_type == op) ++r.left[op];
+  }
   const int64_t n = ya.dim(0), c = ya.dim(1);
   double num = 0, den = 0;
   int64_t same = 0;
@@ -71,6 +80,10 @@ void expect_dynamic(const std::string& arch, bool per_channel, const Tensor& x) 
   EXPECT_LT(r.bytes_after, r.bytes_before);
   const Agreement a = compare(g, q, x);
   EXPECT_TRUE(a.kernels.count("onednn:qmatmul")) << "int8 matmul kernel not used";
+  int64_t quantized = 0;
+  for (const auto& [op, k] : r.quantized) quantized += k;
+  EXPECT_EQ(a.int8_ops, quantized) << "not every quantized node became an int8 op";
+  EXPECT_EQ(a.left.count("MatMulInteger"), 0u);
   EXPECT_GE(a.top1, 0.95);
   EXPECT_LT(a.rel_err, 0.05);
   std::printf("[dynamic %s %s] top-1 agreement %.3f, relative logit error %.4f, weights %lld -> %lld bytes\n",
@@ -97,6 +110,10 @@ ir::Graph expect_static(const std::string& arch, const std::string& method, DTyp
   EXPECT_GE(double(r.weight_bytes_before) / double(r.weight_bytes_after), 3.5);
   const Agreement a = compare(g, q, images(64, 31).x);
   EXPECT_TRUE(a.kernels.count("onednn:qconv")) << "int8 conv kernel not used";
+  int64_t quantized = 0;
+  for (const auto& [op, k] : r.quantized) quantized += k;
+  EXPECT_EQ(a.int8_ops, quantized) << "not every quantized node became an int8 op";
+  for (const auto& [op, k] : a.left) std::printf("  left after fusion: %s x%lld\n", op.c_str(), (long long)k);
   // Entropy (KL) clips ReLU outputs hard (their spike at 0 dominates the histogram): on these
   // untrained models with near-tied logits it flips ~10% of the argmaxes.
   EXPECT_GE(a.top1, method == "entropy" ? 0.85 : 0.95);
