@@ -129,7 +129,9 @@ void add_quantize_command(CLI::App& app, Action& action) {
       "quantize",
       "Post-training int8 quantization: dynamic (weights ahead of time, activations per batch) or static\n"
       "(QDQ with calibrated activation ranges). Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by\n"
-      "default: AVX2 int8 kernels without VNNI are exact only for |w| <= 64; --no-reduce-range for [-127, 127].");
+      "default: on AVX2 without VNNI int8 kernels sum products in int16, which is exact only for |w| <= 64\n"
+      "(8-bit weights run a split kernel at twice the cost here, and saturate in ONNX Runtime);\n"
+      "--no-reduce-range for [-127, 127]. See docs/quantization.md.");
   cmd->add_option("model", a->model, "ONNX model")->required();
   cmd->add_option("-o,--output", a->out, "Quantized ONNX model to write")->required();
   cmd->add_option("--mode", a->mode, "dynamic | static")->required();
@@ -141,7 +143,7 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--calib-method", a->method, "Static: " + compress::observer_names())->capture_default_str();
   cmd->add_option("--activation-type", a->activation_type, "Static: uint8 | int8")->capture_default_str();
   cmd->add_option("--exclude", a->exclude, "Node names to leave in float")->delimiter(',');
-  cmd->add_flag("--no-reduce-range", a->no_reduce_range, "Full 8-bit weights [-127, 127] (exact only with VNNI)");
+  cmd->add_flag("--no-reduce-range", a->no_reduce_range, "Full 8-bit weights [-127, 127] (slower without VNNI)");
   cmd->add_option("--eval", a->eval, "Labelled dataset: accuracy and batch-1 latency before and after");
   cmd->add_option("--report", a->report, "Write the report as JSON");
   cmd->add_option("--threads", a->threads, "Threads")->capture_default_str();
