@@ -12,6 +12,7 @@
 #include "cli/cli_main.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
+#include "core/npy.h"
 #include "core/rng.h"
 #include "onnx/model_io.h"
 #include "runtime/session.h"
@@ -154,6 +155,39 @@ TEST(CompressQuant, StaticResnetPassesOnnxChecker) {
   const std::string cmd = "/usr/bin/python3 -c \"import onnx; onnx.checker.check_model(onnx.load('" + path +
                           "'), full_check=True)\"";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
+// ONNX Runtime (onnxruntime-node from scripts/install_peers.sh) runs both forms as written and agrees
+// with shrink's int8 kernels.
+TEST(CompressQuant, OnnxRuntimeAgrees) {
+  const char* env = std::getenv("SHRINK_PEERS_DIR");
+  const std::string peers = env ? env : SHRINK_SOURCE_DIR "/build/peers";
+  if (!test::fs::exists(peers + "/node_modules/onnxruntime-node")) GTEST_SKIP() << "onnxruntime-node not installed";
+  const auto dir = test::data_tmp("quant_ort");
+  const Tensor x = images(16, 41).x;
+  write_npy((dir / "x.npy").string(), x);
+  QuantReport r;
+  const std::vector<std::pair<std::string, ir::Graph>> models = {
+      {"static", compress::quantize_static(model("cnn-small"), {}, {.data = images(64, 21)})},
+      {"dynamic", compress::quantize_dynamic(model("mlp"), {.per_channel = true})}};
+  for (const auto& [name, q] : models) {
+    const std::string path = (dir / (name + ".onnx")).string(), out = (dir / name).string();
+    onnx_io::save_model(q, path);
+    const std::string cmd = "SHRINK_PEERS_DIR='" + peers + "' node '" SHRINK_SOURCE_DIR "/tests/oracles/ort_run.js' '" +
+                            path + "' '" + out + "' '" + (dir / "x.npy").string() + "' >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << name;
+    const Tensor ort = read_npy(out + "/" + q.outputs[0].name + ".npy");
+    runtime::Session s(q);
+    const Tensor ours = s.run({x})[0];
+    ASSERT_EQ(ort.shape(), ours.shape());
+    double diff = 0, scale = 1e-30;
+    for (int64_t i = 0; i < ours.numel(); ++i) {
+      diff = std::max(diff, std::fabs(double(ours.data<float>()[i]) - ort.data<float>()[i]));
+      scale = std::max(scale, std::fabs(double(ort.data<float>()[i])));
+    }
+    std::printf("[onnxruntime %s] max |shrink - ORT| %.3g (max |logit| %.3g)\n", name.c_str(), diff, scale);
+    EXPECT_LT(diff, 1e-3 * scale) << name;
+  }
 }
 
 std::vector<float> gaussian_with_outlier(int64_t n) {
