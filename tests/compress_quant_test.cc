@@ -190,6 +190,24 @@ TEST(CompressQuant, OnnxRuntimeAgrees) {
   }
 }
 
+TEST(CompressQuant, ExcludeNormalizeAndDeterminism) {
+  const ir::Graph g = model("cnn-small");
+  std::string first_conv;
+  for (const auto& n : g.nodes)
+    if (n.op_type == "Conv" && first_conv.empty()) first_conv = n.name;
+  QuantReport all, excluded;
+  const compress::CalibrationData calib{.data = images(32, 4), .mean = {0.5f}, .std = {0.25f}};
+  const ir::Graph a = compress::quantize_static(g, {.method = "percentile"}, calib, &all);
+  const ir::Graph b = compress::quantize_static(g, {.method = "percentile"}, calib);
+  EXPECT_EQ(onnx_io::export_model(a), onnx_io::export_model(b)) << "not deterministic";
+  compress::quantize_static(g, {.exclude = {first_conv}}, calib, &excluded);
+  EXPECT_EQ(excluded.quantized["Conv"], all.quantized["Conv"] - 1);
+  EXPECT_EQ(excluded.skipped["Conv"], 1);
+  // Normalized inputs reach below 0: the input's range says so.
+  EXPECT_EQ(all.ranges.front().tensor, g.inputs[0].name);
+  EXPECT_FLOAT_EQ(all.ranges.front().range.lo, -2.f);
+}
+
 std::vector<float> gaussian_with_outlier(int64_t n) {
   Rng rng(7);
   std::vector<float> v(static_cast<size_t>(n));

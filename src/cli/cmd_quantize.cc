@@ -23,6 +23,7 @@ namespace {
 struct QuantizeArgs {
   std::string model, out, mode, calib, method = "minmax", activation_type = "uint8", eval, report;
   std::vector<std::string> op_types, exclude;
+  std::vector<float> mean, std;
   bool per_channel = false, no_reduce_range = false;
   int64_t calib_samples = 256;
   int threads = 1;
@@ -32,14 +33,14 @@ struct Measured {
   double top1 = 0, latency_ms = 0;
 };
 
-Measured measure(const ir::Graph& g, const train::Dataset& data, int threads) {
+Measured measure(const ir::Graph& g, const train::Dataset& data, const QuantizeArgs& a) {
   Measured m;
-  m.top1 = train::evaluate(g, data, {.threads = threads}).top1;
+  m.top1 = train::evaluate(g, data, {.threads = a.threads, .mean = a.mean, .std = a.std}).top1;
   Shape s = data.x.shape();
   s[0] = 1;
   Tensor x1(data.x.dtype(), s);
   std::memcpy(x1.raw(), data.x.raw(), x1.nbytes());
-  runtime::Session session(g, {.threads = threads});
+  runtime::Session session(g, {.threads = a.threads});
   m.latency_ms = measure_latency(session, {x1}, 3, 20, 1).median_ms;
   return m;
 }
@@ -50,6 +51,7 @@ int run_quantize(const QuantizeArgs& a) {
   SHRINK_CHECK(a.activation_type == "uint8" || a.activation_type == "int8",
                "--activation-type must be uint8 or int8 (got '", a.activation_type, "')");
   SHRINK_CHECK(a.calib_samples >= 1, "--calib-samples must be >= 1");
+  SHRINK_CHECK(a.mean.size() == a.std.size(), "--mean and --std need the same number of values");
   const bool dynamic = a.mode == "dynamic";
   SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
   compress::make_observer(a.method);
@@ -74,7 +76,7 @@ int run_quantize(const QuantizeArgs& a) {
                                   .reduce_range = reduce_range, .method = a.method, .exclude = exclude};
     if (!ops.empty()) c.op_types = ops;
     compress::CalibrationData calib{.data = train::load_dataset(a.calib), .samples = a.calib_samples,
-                                    .threads = a.threads};
+                                    .threads = a.threads, .mean = a.mean, .std = a.std};
     Progress progress;
     const auto start = std::chrono::steady_clock::now();
     calib.progress = [&](int64_t done, int64_t total) {
@@ -106,7 +108,7 @@ int run_quantize(const QuantizeArgs& a) {
   for (const auto& [op, n] : r.skipped) std::printf(" (left in float: %s:%lld)", op.c_str(), (long long)n);
   std::printf("\n");
   if (!a.eval.empty()) {
-    const Measured before = measure(model, eval_data, a.threads), after = measure(q, eval_data, a.threads);
+    const Measured before = measure(model, eval_data, a), after = measure(q, eval_data, a);
     std::printf("top-1     %.2f%% -> %.2f%% on %lld samples\n", 100 * before.top1, 100 * after.top1,
                 (long long)eval_data.size());
     std::printf("latency   %.3f -> %.3f ms (median, batch 1, %d thread%s)\n", before.latency_ms, after.latency_ms,
@@ -142,6 +144,8 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--calib-samples", a->calib_samples, "Static: calibration samples")->capture_default_str();
   cmd->add_option("--calib-method", a->method, "Static: " + compress::observer_names())->capture_default_str();
   cmd->add_option("--activation-type", a->activation_type, "Static: uint8 | int8")->capture_default_str();
+  cmd->add_option("--mean", a->mean, "Per-channel normalization mean of the inputs (as in training)")->delimiter(',');
+  cmd->add_option("--std", a->std, "Per-channel normalization std")->delimiter(',');
   cmd->add_option("--exclude", a->exclude, "Node names to leave in float")->delimiter(',');
   cmd->add_flag("--no-reduce-range", a->no_reduce_range, "Full 8-bit weights [-127, 127] (slower without VNNI)");
   cmd->add_option("--eval", a->eval, "Labelled dataset: accuracy and batch-1 latency before and after");

@@ -73,7 +73,7 @@ std::map<std::string, Range> calibrate(const ir::Graph& g, const std::vector<std
     out_index.push_back(k);
   }
   runtime::Session session(std::move(cg), {.threads = calib.threads});
-  train::DataLoader loader(data, {.batch = calib.batch, .shuffle = false});
+  train::DataLoader loader(data, {.batch = calib.batch, .shuffle = false, .mean = calib.mean, .std = calib.std});
   const int64_t total = loader.num_batches();
   train::Batch b;
   int64_t done = 0, seen = 0;

@@ -40,6 +40,7 @@ struct CalibrationData {
   int64_t samples = 256;    // the first `samples` of data (fewer if data is smaller)
   int64_t batch = 32;
   int threads = 1;
+  std::vector<float> mean, std;  // per-channel normalization, as in training (train::LoaderOptions)
   CalibrationProgress progress;
 };
 
