@@ -1,4 +1,5 @@
-// Streaming calibration on the runtime: one Session over the float graph with extra outputs.
+// Streaming calibration on the runtime: one Session over the float graph with the calibrated tensors
+// as extra outputs; each batch checked for NaN / Inf, then fed to the observers.
 #include "compress/quant/calibrate.h"
 
 #include <cmath>

@@ -1,4 +1,5 @@
-// The calibration observers and the threshold searches over |x| histograms.
+// The calibration observers (minmax, ema, and the histogram ones) and the threshold searches over
+// |x| histograms: percentile of mass, TensorRT's KL (entropy) search, least expected squared error.
 #include "compress/quant/observers.h"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
-// Graph plumbing shared by the quantizers.
+// Graph plumbing shared by the quantizers: bind/verify, node removal + topological order + dead
+// code, weight transposition, inference Dropout bypass, initializer sizes.
 #include "compress/quant/quant_graph.h"
 
 #include <cstring>

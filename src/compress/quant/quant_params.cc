@@ -1,4 +1,5 @@
-// Activation and weight quantization parameters.
+// Activation parameters from a calibrated range and symmetric int8 weights (per tensor or per
+// channel, 7-bit with reduce_range).
 #include "compress/quant/quant_params.h"
 
 #include <algorithm>
