@@ -22,6 +22,7 @@ int cli_main(int argc, const char* const* argv) {
   add_eval_command(app, action);
   add_init_command(app, action);
   add_data_command(app, action);
+  add_quantize_command(app, action);
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) known = known || sub->get_name() == argv[1];

@@ -22,6 +22,7 @@ void add_train_command(CLI::App& app, Action& action);
 void add_eval_command(CLI::App& app, Action& action);
 void add_init_command(CLI::App& app, Action& action);
 void add_data_command(CLI::App& app, Action& action);
+void add_quantize_command(CLI::App& app, Action& action);
 
 
 }  // namespace shrink::cli

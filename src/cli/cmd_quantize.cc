@@ -1,0 +1,157 @@
+// `shrink quantize`: dynamic or static (QDQ, calibrated) post-training quantization of a model, with
+// sizes, per-op counts and, given --eval data, accuracy and batch-1 latency before and after.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/latency.h"
+#include "cli/progress.h"
+#include "cli/train_options.h"
+#include "compress/quant/quantize.h"
+#include "core/file_io.h"
+#include "onnx/model_io.h"
+#include "runtime/session.h"
+#include "train/evaluate.h"
+
+namespace shrink::cli {
+namespace {
+
+struct QuantizeArgs {
+  std::string model, out, mode, calib, method = "minmax", activation_type = "uint8", eval, report;
+  std::vector<std::string> op_types, exclude;
+  std::vector<float> mean, std;
+  bool per_channel = false, no_reduce_range = false;
+  int64_t calib_samples = 256;
+  int threads = 1;
+};
+
+struct Measured {
+  double top1 = 0, latency_ms = 0;
+};
+
+Measured measure(const ir::Graph& g, const train::Dataset& data, const QuantizeArgs& a) {
+  Measured m;
+  m.top1 = train::evaluate(g, data, {.threads = a.threads, .mean = a.mean, .std = a.std}).top1;
+  Shape s = data.x.shape();
+  s[0] = 1;
+  Tensor x1(data.x.dtype(), s);
+  std::memcpy(x1.raw(), data.x.raw(), x1.nbytes());
+  runtime::Session session(g, {.threads = a.threads});
+  m.latency_ms = measure_latency(session, {x1}, 3, 20, 1).median_ms;
+  return m;
+}
+
+int run_quantize(const QuantizeArgs& a) {
+  SHRINK_CHECK(a.mode == "dynamic" || a.mode == "static", "--mode must be dynamic or static (got '", a.mode, "')");
+  SHRINK_CHECK(a.threads >= 1 && a.threads <= 256, "--threads must be in 1..256");
+  SHRINK_CHECK(a.activation_type == "uint8" || a.activation_type == "int8",
+               "--activation-type must be uint8 or int8 (got '", a.activation_type, "')");
+  SHRINK_CHECK(a.calib_samples >= 1, "--calib-samples must be >= 1");
+  SHRINK_CHECK(a.mean.size() == a.std.size(), "--mean and --std need the same number of values");
+  const bool dynamic = a.mode == "dynamic";
+  SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
+  compress::make_observer(a.method);
+  ir::Graph model = onnx_io::load_model(a.model);
+  train::Dataset eval_data;
+  if (!a.eval.empty()) {
+    eval_data = train::load_dataset(a.eval);
+    const ModelInput in = model_input(model);
+    check_dataset(eval_data, in, model_classes(model, in), a.eval);
+    SHRINK_CHECK(eval_data.labelled(), "--eval data ", a.eval, " has no labels");
+  }
+  std::set<std::string> ops(a.op_types.begin(), a.op_types.end()), exclude(a.exclude.begin(), a.exclude.end());
+  const bool reduce_range = !a.no_reduce_range;
+  compress::QuantReport r;
+  ir::Graph q;
+  if (dynamic) {
+    compress::DynamicQuantConfig c{.per_channel = a.per_channel, .reduce_range = reduce_range, .exclude = exclude};
+    if (!ops.empty()) c.op_types = ops;
+    q = compress::quantize_dynamic(model, c, &r);
+  } else {
+    compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
+                                  .reduce_range = reduce_range, .method = a.method, .exclude = exclude};
+    if (!ops.empty()) c.op_types = ops;
+    compress::CalibrationData calib{.data = train::load_dataset(a.calib), .samples = a.calib_samples,
+                                    .threads = a.threads, .mean = a.mean, .std = a.std};
+    Progress progress;
+    const auto start = std::chrono::steady_clock::now();
+    calib.progress = [&](int64_t done, int64_t total) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const std::string text = "calibrating (" + a.method + ") batch " + std::to_string(done) + "/" +
+                               std::to_string(total);
+      if (done == total) progress.finish(text + " in " + format_duration(s));
+      else progress.update(text, double(done) / double(total), s);
+    };
+    q = compress::quantize_static(model, c, calib, &r);
+  }
+  nlohmann::json j{{"model", a.model}, {"output", a.out}, {"mode", a.mode}, {"reduce_range", reduce_range},
+                   {"bytes_before", r.bytes_before}, {"bytes_after", r.bytes_after},
+                   {"weight_bytes_before", r.weight_bytes_before}, {"weight_bytes_after", r.weight_bytes_after},
+                   {"quantized", r.quantized}, {"skipped", r.skipped}};
+  if (!dynamic) {
+    j["calibration"] = {{"method", a.method}, {"samples", r.calibration_samples}, {"activation_type", a.activation_type}};
+    nlohmann::json ranges = nlohmann::json::array();
+    for (const auto& t : r.ranges)
+      ranges.push_back({{"tensor", t.tensor}, {"min", t.range.lo}, {"max", t.range.hi}, {"scale", t.scale},
+                        {"zero_point", t.zero_point}});
+    j["ranges"] = ranges;
+  }
+  std::printf("size      %lld -> %lld bytes of initializers (%.2fx)\n", (long long)r.bytes_before,
+              (long long)r.bytes_after, double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after)));
+  std::printf("quantized");
+  for (const auto& [op, n] : r.quantized) std::printf(" %s:%lld", op.c_str(), (long long)n);
+  if (r.quantized.empty()) std::printf(" nothing");
+  for (const auto& [op, n] : r.skipped) std::printf(" (left in float: %s:%lld)", op.c_str(), (long long)n);
+  std::printf("\n");
+  if (!a.eval.empty()) {
+    const Measured before = measure(model, eval_data, a), after = measure(q, eval_data, a);
+    std::printf("top-1     %.2f%% -> %.2f%% on %lld samples\n", 100 * before.top1, 100 * after.top1,
+                (long long)eval_data.size());
+    std::printf("latency   %.3f -> %.3f ms (median, batch 1, %d thread%s)\n", before.latency_ms, after.latency_ms,
+                a.threads, a.threads == 1 ? "" : "s");
+    j["eval"] = {{"data", a.eval}, {"samples", eval_data.size()}, {"top1_before", before.top1},
+                 {"top1_after", after.top1}, {"latency_ms_before", before.latency_ms},
+                 {"latency_ms_after", after.latency_ms}, {"threads", a.threads}};
+  }
+  onnx_io::save_model(q, a.out);
+  if (!a.report.empty()) write_file_atomic(a.report, j.dump(2) + "\n");
+  std::printf("wrote     %s\n", a.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void add_quantize_command(CLI::App& app, Action& action) {
+  auto a = std::make_shared<QuantizeArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "quantize",
+      "Post-training int8 quantization: dynamic (weights ahead of time, activations per batch) or static\n"
+      "(QDQ with calibrated activation ranges). Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by\n"
+      "default: on AVX2 without VNNI int8 kernels sum products in int16, which is exact only for |w| <= 64\n"
+      "(8-bit weights run a split kernel at twice the cost here, and saturate in ONNX Runtime);\n"
+      "--no-reduce-range for [-127, 127]. See docs/quantization.md.");
+  cmd->add_option("model", a->model, "ONNX model")->required();
+  cmd->add_option("-o,--output", a->out, "Quantized ONNX model to write")->required();
+  cmd->add_option("--mode", a->mode, "dynamic | static")->required();
+  cmd->add_option("--op-types", a->op_types, "Ops to quantize (dynamic: MatMul,Gemm; static: Conv,MatMul,Gemm)")
+      ->delimiter(',');
+  cmd->add_flag("--per-channel", a->per_channel, "Dynamic: per-output-column weight scales (static always is)");
+  cmd->add_option("--calib", a->calib, "Static: calibration dataset (.npz, .npy, MNIST IDX, CIFAR-10, .csv)");
+  cmd->add_option("--calib-samples", a->calib_samples, "Static: calibration samples")->capture_default_str();
+  cmd->add_option("--calib-method", a->method, "Static: " + compress::observer_names())->capture_default_str();
+  cmd->add_option("--activation-type", a->activation_type, "Static: uint8 | int8")->capture_default_str();
+  cmd->add_option("--mean", a->mean, "Per-channel normalization mean of the inputs (as in training)")->delimiter(',');
+  cmd->add_option("--std", a->std, "Per-channel normalization std")->delimiter(',');
+  cmd->add_option("--exclude", a->exclude, "Node names to leave in float")->delimiter(',');
+  cmd->add_flag("--no-reduce-range", a->no_reduce_range, "Full 8-bit weights [-127, 127] (slower without VNNI)");
+  cmd->add_option("--eval", a->eval, "Labelled dataset: accuracy and batch-1 latency before and after");
+  cmd->add_option("--report", a->report, "Write the report as JSON");
+  cmd->add_option("--threads", a->threads, "Threads")->capture_default_str();
+  cmd->callback([&action, a] { action = [a] { return run_quantize(*a); }; });
+}
+
+}  // namespace shrink::cli

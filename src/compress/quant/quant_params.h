@@ -1,0 +1,35 @@
+// Quantization parameters shared by the dynamic and static quantizers: the scale and zero point of
+// an activation range (uint8 / int8, asymmetric), and symmetric int8 weights per tensor or per channel.
+// reduce_range keeps weights in [-64, 64] (7 bits): on AVX2 without VNNI the int8 kernels sum u8*s8
+// pairs in int16, which is exact only for |w| <= 64 (docs/quantization.md).
+#pragma once
+#include <cstdint>
+
+#include "compress/quant/observers.h"
+#include "core/tensor.h"
+
+namespace shrink::compress {
+
+struct QuantParams {
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
+// Parameters mapping [min(lo, 0), max(hi, 0)] onto the full uint8 / int8 range; a range of width
+// zero (a constant or all-zero tensor) gets scale 1.
+QuantParams activation_params(Range r, DType type);
+// Scalar tensors holding p's scale (float32) and zero point (of `type`).
+Tensor scale_tensor(float scale);
+Tensor zero_point_tensor(int32_t zp, DType type);
+
+struct QuantizedWeight {
+  Tensor q;      // int8, w's shape
+  Tensor scale;  // float32: scalar, or [w.dim(axis)] per channel
+  Tensor zp;     // int8 zeros of scale's shape
+};
+
+// Symmetric int8: w / scale rounded to [-qmax, qmax] with qmax = 64 (reduce_range) or 127, scale =
+// max|w| / qmax per tensor (axis < 0) or per slice along `axis`; an all-zero slice gets scale 1.
+QuantizedWeight quantize_weight(const Tensor& w, int64_t axis, bool reduce_range);
+
+}  // namespace shrink::compress

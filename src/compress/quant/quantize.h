@@ -1,0 +1,71 @@
+// Post-training quantization (Graph -> Graph, standard ONNX out, runnable by ONNX Runtime):
+//   quantize_dynamic: int8 weights ahead of time, activations quantized per batch at run time, in
+//     ONNX Runtime's form DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul [-> Add].
+//   quantize_static: BatchNorm folded, then QuantizeLinear/DequantizeLinear pairs with ranges
+//     calibrated on data (observers.h), in the QDQ form passes/fuse_qdq.cc runs on int8 kernels.
+#pragma once
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compress/quant/observers.h"
+#include "ir/graph.h"
+#include "train/data/dataset.h"
+
+namespace shrink::compress {
+
+struct DynamicQuantConfig {
+  std::set<std::string> op_types = {"MatMul", "Gemm"};  // of MatMul, Gemm
+  bool per_channel = false;                             // per output column, else per tensor
+  bool reduce_range = true;                             // 7-bit weights (quant_params.h)
+  std::set<std::string> exclude;                        // node names left in float
+};
+
+struct StaticQuantConfig {
+  std::set<std::string> op_types = {"Conv", "MatMul", "Gemm"};
+  DType activation_type = DType::kUInt8;  // or kInt8
+  bool reduce_range = true;
+  std::string method = "minmax";          // an observer_methods() name
+  ObserverOptions observer;
+  std::set<std::string> exclude;
+};
+
+// Progress of calibration: batches done of total.
+using CalibrationProgress = std::function<void(int64_t done, int64_t total)>;
+
+struct CalibrationData {
+  train::Dataset data;      // x only is used
+  int64_t samples = 256;    // the first `samples` of data (fewer if data is smaller)
+  int64_t batch = 32;
+  int threads = 1;
+  std::vector<float> mean, std;  // per-channel normalization, as in training (train::LoaderOptions)
+  CalibrationProgress progress;
+};
+
+// The calibrated range of one quantized tensor.
+struct TensorRange {
+  std::string tensor;
+  Range range;
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
+struct QuantReport {
+  int64_t bytes_before = 0, bytes_after = 0;          // all initializers
+  int64_t weight_bytes_before = 0, weight_bytes_after = 0;  // the quantized layers' weights (+ scales)
+  std::map<std::string, int64_t> quantized;           // op type -> nodes quantized
+  std::map<std::string, int64_t> skipped;             // op type -> candidate nodes left in float
+  std::vector<TensorRange> ranges;                    // static only
+  int64_t calibration_samples = 0;
+};
+
+ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantReport* report = nullptr);
+ir::Graph quantize_static(ir::Graph g, const StaticQuantConfig& config, const CalibrationData& calib,
+                          QuantReport* report = nullptr);
+
+// Bytes of all initializers.
+int64_t initializer_bytes(const ir::Graph& g);
+
+}  // namespace shrink::compress
