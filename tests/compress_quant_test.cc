@@ -148,7 +148,8 @@ TEST(CompressQuant, StaticResnetPassesOnnxChecker) {
     if (n.op_type == "QuantizeLinear") {
       EXPECT_NE(n.inputs[0], q.outputs[0].name);
     }
-  if (std::system("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 onnx missing";
+  ASSERT_EQ(std::system("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1"), 0)
+      << "python3-onnx is missing: run scripts/install_peers.sh";
   const auto dir = test::data_tmp("quant_checker");
   const std::string path = (dir / "resnet_qdq.onnx").string();
   onnx_io::save_model(q, path);
@@ -162,7 +163,8 @@ TEST(CompressQuant, StaticResnetPassesOnnxChecker) {
 TEST(CompressQuant, OnnxRuntimeAgrees) {
   const char* env = std::getenv("SHRINK_PEERS_DIR");
   const std::string peers = env ? env : SHRINK_SOURCE_DIR "/build/peers";
-  if (!test::fs::exists(peers + "/node_modules/onnxruntime-node")) GTEST_SKIP() << "onnxruntime-node not installed";
+  ASSERT_TRUE(test::fs::exists(peers + "/node_modules/onnxruntime-node"))
+      << "onnxruntime-node is not installed under " << peers << ": run scripts/install_peers.sh";
   const auto dir = test::data_tmp("quant_ort");
   const Tensor x = images(16, 41).x;
   write_npy((dir / "x.npy").string(), x);
