@@ -116,7 +116,7 @@ TEST(DataReaders, NpzRoundTripStoredAndDeflated) {
 }
 
 TEST(DataReaders, NumpyWritesWeRead) {
-  if (!test::have_numpy()) GTEST_SKIP() << "python3 with numpy not available";
+  ASSERT_TRUE(test::have_numpy()) << "python3-numpy is missing: run scripts/install_peers.sh";
   auto dir = data_tmp("np_writes");
   std::string p = dir.string();
   ASSERT_EQ(test::run_python("x = np.arange(24, dtype=np.float32).reshape(2, 3, 4); y = np.array([3, 1], dtype=np.int32); "
@@ -135,7 +135,7 @@ TEST(DataReaders, NumpyWritesWeRead) {
 }
 
 TEST(DataReaders, NumpyReadsWhatWeWrite) {
-  if (!test::have_numpy()) GTEST_SKIP() << "python3 with numpy not available";
+  ASSERT_TRUE(test::have_numpy()) << "python3-numpy is missing: run scripts/install_peers.sh";
   auto dir = data_tmp("np_reads");
   Dataset d{Tensor::from_vector<float>({0.25f, 1, 2, 3, 4, 5}, {3, 1, 2}), Tensor::from_vector<int64_t>({2, 0, 1}, {3})};
   save_npz((dir / "ours.npz").string(), d);
