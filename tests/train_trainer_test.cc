@@ -62,7 +62,8 @@ TEST(TrainTrainer, CnnLearnsAndEvalUsesTrainedWeights) {
   EXPECT_DOUBLE_EQ(r.top1, history.back().val_accuracy);
   EXPECT_EQ(r.samples, 64);
   // BatchNorm running statistics moved away from their initial 0 / 1.
-  const Tensor& mean = t.model().initializers.at("layer0.bn.running_mean");
+  const ir::Graph trained = t.model();
+  const Tensor& mean = trained.initializers.at("layer0.bn.running_mean");
   EXPECT_NE(mean.data<float>()[0], 0.f);
 }
 
