@@ -127,13 +127,13 @@ int run_quantize(const QuantizeArgs& a) {
 
 void add_quantize_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<QuantizeArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "quantize",
-      "Post-training int8 quantization: dynamic (weights ahead of time, activations per batch) or static\n"
-      "(QDQ with calibrated activation ranges). Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by\n"
-      "default: on AVX2 without VNNI int8 kernels sum products in int16, which is exact only for |w| <= 64\n"
-      "(8-bit weights run a split kernel at twice the cost here, and saturate in ONNX Runtime);\n"
-      "--no-reduce-range for [-127, 127]. See docs/quantization.md.");
+  CLI::App* cmd = app.add_subcommand("quantize", "Post-training int8 quantization (dynamic, or static QDQ with calibration)");
+  cmd->footer(
+      "Dynamic: weights quantized ahead of time, activations per batch. Static: QDQ with calibrated activation\n"
+      "ranges. Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by default: on AVX2 without VNNI int8\n"
+      "kernels sum products in int16, which is exact only for |w| <= 64 (8-bit weights run a split kernel at\n"
+      "twice the cost here, and saturate in ONNX Runtime); --no-reduce-range for [-127, 127].\n"
+      "See docs/quantization.md.");
   cmd->add_option("model", a->model, "ONNX model")->required();
   cmd->add_option("-o,--output", a->out, "Quantized ONNX model to write")->required();
   cmd->add_option("--mode", a->mode, "dynamic | static")->required();
