@@ -115,10 +115,10 @@ ir::Graph expect_static(const std::string& arch, const std::string& method, DTyp
   for (const auto& [op, k] : r.quantized) quantized += k;
   EXPECT_EQ(a.int8_ops, quantized) << "not every quantized node became an int8 op";
   for (const auto& [op, k] : a.left) std::printf("  left after fusion: %s x%lld\n", op.c_str(), (long long)k);
-  // Entropy (KL) clips ReLU outputs hard (their spike at 0 dominates the histogram): on these
-  // untrained models with near-tied logits it flips ~10% of the argmaxes.
-  EXPECT_GE(a.top1, method == "entropy" ? 0.85 : 0.95);
-  EXPECT_LT(a.rel_err, method == "entropy" ? 0.1 : 0.02);
+  // Every observer, entropy included (its KL search skips exact zeros, else the ReLU spike at 0
+  // made it clip the positive tail hard and flip ~10% of these argmaxes).
+  EXPECT_GE(a.top1, 0.95) << method;
+  EXPECT_LT(a.rel_err, 0.02) << method;
   int64_t qdq = 0;
   for (const auto& n : q.nodes) qdq += n.op_type == "QuantizeLinear";
   std::printf("[static %s %s %s] top-1 agreement %.3f, relative logit error %.4f, %lld QuantizeLinear, "

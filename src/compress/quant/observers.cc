@@ -121,10 +121,14 @@ void AbsHistogram::add(const float* x, int64_t n) {
   const int64_t bins = int64_t(counts_.size());
   if (limit_ == 0) {
     counts_[0] += double(n);
+    zeros_ += double(n);
     return;
   }
   const double inv = double(bins) / limit_;
-  for (int64_t i = 0; i < n; ++i) counts_[size_t(std::min(bins - 1, int64_t(std::fabs(x[i]) * inv)))] += 1;
+  for (int64_t i = 0; i < n; ++i) {
+    counts_[size_t(std::min(bins - 1, int64_t(std::fabs(x[i]) * inv)))] += 1;
+    zeros_ += x[i] == 0.f;
+  }
 }
 
 void AbsHistogram::widen(double new_limit) {
@@ -153,7 +157,10 @@ double percentile_threshold(const AbsHistogram& h, double percentile) {
 }
 
 double entropy_threshold(const AbsHistogram& h, int64_t levels) {
-  const auto& hist = h.counts();
+  // Exact zeros are left out (TensorRT / pytorch-quantization's skip_zeros): after a ReLU they are
+  // most of the mass, and a spike at 0 makes the KL search clip the positive tail far too hard.
+  std::vector<double> hist = h.counts();
+  hist[0] -= h.zeros();
   const int64_t bins = int64_t(hist.size());
   if (h.limit() == 0 || bins <= levels) return h.limit();
   std::vector<double> suffix(size_t(bins) + 1, 0.0);

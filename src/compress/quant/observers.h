@@ -49,6 +49,8 @@ class AbsHistogram {
   explicit AbsHistogram(int64_t bins) : counts_(size_t(bins), 0.0) {}
   void add(const float* x, int64_t n);
   const std::vector<double>& counts() const { return counts_; }
+  // How many of the values in bin 0 were exactly zero (ReLU outputs: often most of them).
+  double zeros() const { return zeros_; }
   double limit() const { return limit_; }
   double bin_width() const { return limit_ / double(counts_.size()); }
 
@@ -56,6 +58,7 @@ class AbsHistogram {
   void widen(double new_limit);
   std::vector<double> counts_;
   double limit_ = 0;
+  double zeros_ = 0;
 };
 
 // Thresholds (in |x| units) over a histogram: the percentile of mass, the KL-optimal threshold
