@@ -49,6 +49,13 @@ std::string GradContext::transpose_last2(const std::string& v, size_t rank) {
   return emit("Transpose", {v}, {{"perm", perm}});
 }
 
+ir::AttributeMap GradContext::forward_attrs(std::initializer_list<const char*> keys) const {
+  ir::AttributeMap a;
+  for (const char* key : keys)
+    if (auto it = node.attrs.find(key); it != node.attrs.end()) a[key] = it->second;
+  return a;
+}
+
 void GradContext::unsupported(const std::string& why) const {
   fail_input(node.label(), " cannot be differentiated: ", why);
 }

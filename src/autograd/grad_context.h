@@ -50,6 +50,9 @@ class GradContext {
   std::string reshape_like(const std::string& g, size_t i);
   // Transpose swapping the last two of `rank` dims.
   std::string transpose_last2(const std::string& v, size_t rank);
+  // The forward node's attributes among `keys` (those it sets), to give a gradient op the same
+  // configuration; the gradient op parses them with the forward op's parser.
+  ir::AttributeMap forward_attrs(std::initializer_list<const char*> keys) const;
   // Fails (bad input) naming the node: the op cannot be differentiated in this configuration.
   [[noreturn]] void unsupported(const std::string& why) const;
 

@@ -183,14 +183,20 @@ double grad_norm(const std::vector<Tensor>& grads) {
   return std::sqrt(total);
 }
 
+void scale_to_max_norm(std::vector<Tensor>& grads, double norm, double max_norm) {
+  const double scale = max_norm / (norm + 1e-6);
+  if (scale >= 1.0) return;
+  for (Tensor& g : grads) {
+    float* d = g.data<float>();
+    parallel_for(g.numel(), 16384, [&](int64_t b, int64_t e) {
+      for (int64_t j = b; j < e; ++j) d[j] = float(double(d[j]) * scale);
+    });
+  }
+}
+
 double clip_grad_norm(std::vector<Tensor>& grads, double max_norm) {
   const double norm = grad_norm(grads);
-  const double scale = max_norm / (norm + 1e-6);
-  if (scale < 1.0)
-    for (Tensor& g : grads) {
-      float* d = g.data<float>();
-      for (int64_t j = 0; j < g.numel(); ++j) d[j] = float(double(d[j]) * scale);
-    }
+  scale_to_max_norm(grads, norm, max_norm);
   return norm;
 }
 

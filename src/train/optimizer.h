@@ -45,6 +45,8 @@ class Optimizer {
 // Scales grads in place so that their global L2 norm is at most max_norm (as PyTorch's
 // clip_grad_norm_); returns the norm before clipping.
 double clip_grad_norm(std::vector<Tensor>& grads, double max_norm);
+// The clipping step alone, for a caller that already has the norm.
+void scale_to_max_norm(std::vector<Tensor>& grads, double norm, double max_norm);
 // The global L2 norm of the gradients.
 double grad_norm(const std::vector<Tensor>& grads);
 

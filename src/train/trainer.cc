@@ -66,29 +66,36 @@ Trainer::Trainer(const ir::Graph& model, TrainConfig config, const Shape& exampl
     SHRINK_CHECK(known, "mask given for '", name, "', which is not a trained parameter");
   }
   for (const auto& s : tg_.states) states_.push_back(model_.initializers.at(s).clone());
+  // Where each graph input comes from, resolved once rather than by name every step.
+  std::map<std::string, Feed> by_name{{tg_.data_input, {Feed::kData}}, {tg_.label_input, {Feed::kLabels}}};
+  if (!tg_.teacher_input.empty()) by_name[tg_.teacher_input] = {Feed::kTeacher};
+  if (!tg_.step_input.empty()) by_name[tg_.step_input] = {Feed::kStep};
+  for (size_t i = 0; i < tg_.params.size(); ++i) by_name[tg_.params[i]] = {Feed::kParam, i};
+  for (size_t i = 0; i < tg_.states.size(); ++i) by_name[tg_.states[i]] = {Feed::kState, i};
+  for (const auto& vi : tg_.graph.inputs) {
+    auto it = by_name.find(vi.name);
+    SHRINK_ASSERT(it != by_name.end(), "training graph input '", vi.name, "' has no feed");
+    feeds_.push_back(it->second);
+  }
   optimizer_ = std::make_unique<Optimizer>(config_.optimizer, params_);
 }
 
 Trainer::~Trainer() = default;
 
 double Trainer::step(const Tensor& x, const Tensor& y, const Tensor* teacher_logits, Tensor* logits) {
+  SHRINK_CHECK(!tg_.teacher_input.empty() == (teacher_logits != nullptr),
+               teacher_logits ? "teacher logits given to a training graph without distillation"
+                              : "distillation needs teacher logits");
   std::vector<Tensor> inputs;
-  for (const auto& vi : tg_.graph.inputs) {
-    const std::string& n = vi.name;
-    if (n == tg_.data_input) inputs.push_back(x);
-    else if (n == tg_.label_input) inputs.push_back(y);
-    else if (n == tg_.teacher_input) {
-      SHRINK_CHECK(teacher_logits, "distillation needs teacher logits");
-      inputs.push_back(*teacher_logits);
-    } else if (n == tg_.step_input) {
-      inputs.push_back(Tensor::scalar<int64_t>(global_step_));
-    } else {
-      bool found = false;
-      for (size_t i = 0; i < tg_.params.size() && !found; ++i)
-        if (tg_.params[i] == n) inputs.push_back(params_[i]), found = true;
-      for (size_t i = 0; i < tg_.states.size() && !found; ++i)
-        if (tg_.states[i] == n) inputs.push_back(states_[i]), found = true;
-      SHRINK_ASSERT(found, "training graph input '", n, "' has no feed");
+  inputs.reserve(feeds_.size());
+  for (const Feed& f : feeds_) {
+    switch (f.kind) {
+      case Feed::kData: inputs.push_back(x); break;
+      case Feed::kLabels: inputs.push_back(y); break;
+      case Feed::kTeacher: inputs.push_back(*teacher_logits); break;
+      case Feed::kStep: inputs.push_back(Tensor::scalar<int64_t>(global_step_)); break;
+      case Feed::kParam: inputs.push_back(params_[f.index]); break;
+      case Feed::kState: inputs.push_back(states_[f.index]); break;
     }
   }
   std::vector<Tensor> outs = session_->run(inputs);
@@ -108,7 +115,7 @@ double Trainer::step(const Tensor& x, const Tensor& y, const Tensor* teacher_log
     fail_input("gradients are not finite at step ", global_step_ + 1, " (epoch ", epochs_done_ + 1,
                "); stopped before updating the weights");
   states_ = std::move(next_states);
-  if (config_.clip_norm > 0) clip_grad_norm(grads_, config_.clip_norm);
+  if (config_.clip_norm > 0) scale_to_max_norm(grads_, norm, config_.clip_norm);
   const double lr = learning_rate(config_.schedule, global_step_);
   optimizer_->step(params_, grads_, masks_, float(lr));
   ++global_step_;

@@ -82,6 +82,11 @@ class Trainer {
   TrainingGraph tg_;
   std::unique_ptr<runtime::Session> session_;
   std::vector<Tensor> params_, states_, grads_, masks_;
+  struct Feed {
+    enum Kind { kData, kLabels, kTeacher, kStep, kParam, kState } kind;
+    size_t index = 0;  // into params_ / states_
+  };
+  std::vector<Feed> feeds_;  // one per training-graph input, in order
   std::unique_ptr<Optimizer> optimizer_;
   int64_t global_step_ = 0;
   int epochs_done_ = 0;

@@ -7,11 +7,7 @@ namespace shrink::autograd::rules {
 // ActivationGrad(dY, X[, min, max]) with the forward op's name and attributes (alpha, beta,
 // approximate) carried over.
 std::vector<std::string> activation(GradContext& c) {
-  ir::AttributeMap attrs;
-  for (const char* key : {"alpha", "beta", "approximate"}) {
-    auto it = c.node.attrs.find(key);
-    if (it != c.node.attrs.end()) attrs[key] = it->second;
-  }
+  ir::AttributeMap attrs = c.forward_attrs({"alpha", "beta", "approximate"});
   attrs["activation"] = c.node.op_type;
   std::vector<std::string> inputs = {c.dy[0], c.x(0)};
   std::vector<std::string> g(c.node.inputs.size());

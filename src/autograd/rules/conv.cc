@@ -7,20 +7,15 @@
 namespace shrink::autograd::rules {
 namespace {
 
-ir::AttributeMap conv_attrs_only(const ir::Node& n) {
-  ir::AttributeMap a;
-  for (const char* key : {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"}) {
-    auto it = n.attrs.find(key);
-    if (it != n.attrs.end()) a[key] = it->second;
-  }
-  return a;
+ir::AttributeMap conv_attrs(const GradContext& c) {
+  return c.forward_attrs({"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"});
 }
 
 }  // namespace
 
 std::vector<std::string> conv(GradContext& c) {
   std::vector<std::string> g(c.node.inputs.size());
-  const ir::AttributeMap attrs = conv_attrs_only(c.node);
+  const ir::AttributeMap attrs = conv_attrs(c);
   if (c.needs[0]) g[0] = c.grad_op("ConvGradInput", {c.dy[0], c.x(1), c.x(0)}, attrs);
   const bool bias = c.node.has_input(2) && c.needs[2];
   if (c.needs[1] || bias) {
@@ -35,7 +30,7 @@ std::vector<std::string> conv_transpose(GradContext& c) {
   for (const char* key : {"output_shape", "auto_pad"})
     if (c.node.attrs.count(key)) c.unsupported(std::string("ConvTranspose with ") + key + " (give explicit pads)");
   std::vector<std::string> g(c.node.inputs.size());
-  const ir::AttributeMap attrs = conv_attrs_only(c.node);
+  const ir::AttributeMap attrs = conv_attrs(c);
   // Y = ConvT(X, W): X = Conv-shaped "output" of Y under the same geometry.
   if (c.needs[0]) g[0] = c.emit("Conv", {c.dy[0], c.x(1)}, attrs);
   if (c.needs[1]) g[1] = c.grad_op("ConvGradWeight", {c.x(0), c.dy[0], c.x(1)}, attrs);

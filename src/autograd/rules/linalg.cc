@@ -2,21 +2,9 @@
 // fold the batch dims into rows, so the weight gradient is one GEMM rather than a batched
 // product summed afterwards.
 #include "autograd/rules/rules.h"
+#include "ops/nn/gemm.h"
 
 namespace shrink::autograd::rules {
-namespace {
-
-float attr_f(const ir::Node& n, const char* key, float dflt) {
-  auto it = n.attrs.find(key);
-  return it == n.attrs.end() ? dflt : std::get<float>(it->second);
-}
-int64_t attr_i(const ir::Node& n, const char* key, int64_t dflt) {
-  auto it = n.attrs.find(key);
-  return it == n.attrs.end() ? dflt : std::get<int64_t>(it->second);
-}
-
-}  // namespace
-
 std::vector<std::string> matmul(GradContext& c) {
   const size_t ra = c.rank(0), rb = c.rank(1), ry = c.out[0].shape.size();
   if (ra < 2 || rb < 2) c.unsupported("MatMul with a 1-D operand");
@@ -48,8 +36,9 @@ std::vector<std::string> matmul(GradContext& c) {
 
 // Y = alpha * A' B' + beta * C with A' = transA ? A^T : A, B' likewise.
 std::vector<std::string> gemm(GradContext& c) {
-  const float alpha = attr_f(c.node, "alpha", 1.f), beta = attr_f(c.node, "beta", 1.f);
-  const int64_t ta = attr_i(c.node, "transA", 0), tb = attr_i(c.node, "transB", 0);
+  const auto& a = c.node.attrs_as<ops::GemmAttrs>();
+  const float alpha = a.alpha, beta = a.beta;
+  const int64_t ta = a.trans_a, tb = a.trans_b;
   std::vector<std::string> g(c.node.inputs.size());
   const std::string& dy = c.dy[0];
   if (c.needs[0]) {

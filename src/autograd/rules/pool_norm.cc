@@ -4,31 +4,18 @@
 #include "ops/nn/batch_norm.h"
 
 namespace shrink::autograd::rules {
-namespace {
-
-ir::AttributeMap copy_attrs(const ir::Node& n, std::initializer_list<const char*> keys) {
-  ir::AttributeMap a;
-  for (const char* key : keys) {
-    auto it = n.attrs.find(key);
-    if (it != n.attrs.end()) a[key] = it->second;
-  }
-  return a;
-}
-
-}  // namespace
-
 std::vector<std::string> max_pool(GradContext& c) {
   if (c.node.outputs.size() > 1 && !c.dy.empty() && c.dy.size() > 1 && !c.dy[1].empty())
     c.unsupported("a gradient through MaxPool's Indices");
   return {c.grad_op("MaxPoolGrad", {c.dy[0], c.x(0)},
-                    copy_attrs(c.node, {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode",
-                                        "storage_order"}))};
+                    c.forward_attrs({"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode",
+                                     "storage_order"}))};
 }
 
 std::vector<std::string> average_pool(GradContext& c) {
   return {c.grad_op("AveragePoolGrad", {c.dy[0], c.x(0)},
-                    copy_attrs(c.node, {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode",
-                                        "count_include_pad"}))};
+                    c.forward_attrs({"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode",
+                                     "count_include_pad"}))};
 }
 
 std::vector<std::string> global_average_pool(GradContext& c) {
@@ -41,7 +28,7 @@ std::vector<std::string> batch_norm(GradContext& c) {
   if (!c.node.attrs_as<ops::BatchNormAttrs>().training_mode)
     c.unsupported("BatchNormalization in inference mode (freeze its parameters, or train it in training mode)");
   std::vector<std::string> g(5);
-  auto outs = c.emit_n("BatchNormTrainGrad", {c.dy[0], c.x(0), c.x(1)}, copy_attrs(c.node, {"epsilon"}), 3,
+  auto outs = c.emit_n("BatchNormTrainGrad", {c.dy[0], c.x(0), c.x(1)}, c.forward_attrs({"epsilon"}), 3,
                        kShrinkDomain);
   for (size_t i = 0; i < 3; ++i)
     if (c.needs[i]) g[i] = outs[i];
@@ -54,7 +41,7 @@ std::vector<std::string> layer_norm(GradContext& c) {
       if (!c.dy[i].empty()) c.unsupported("gradients through LayerNormalization's Mean / InvStdDev outputs");
   const bool bias = c.node.has_input(2);
   std::vector<std::string> g(c.node.inputs.size());
-  auto outs = c.emit_n("LayerNormGrad", {c.dy[0], c.x(0), c.x(1)}, copy_attrs(c.node, {"axis", "epsilon"}),
+  auto outs = c.emit_n("LayerNormGrad", {c.dy[0], c.x(0), c.x(1)}, c.forward_attrs({"axis", "epsilon"}),
                        bias ? 3 : 2, kShrinkDomain);
   for (size_t i = 0; i < g.size(); ++i)
     if (c.needs[i]) g[i] = outs[i];

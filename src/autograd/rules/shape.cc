@@ -64,10 +64,7 @@ std::vector<std::string> slice(GradContext& c) {
 }
 
 std::vector<std::string> gather(GradContext& c) {
-  ir::AttributeMap attrs;
-  auto it = c.node.attrs.find("axis");
-  if (it != c.node.attrs.end()) attrs["axis"] = it->second;
-  return {c.grad_op("GatherGrad", {c.dy[0], c.x(1), c.x(0)}, attrs), ""};
+  return {c.grad_op("GatherGrad", {c.dy[0], c.x(1), c.x(0)}, c.forward_attrs({"axis"})), ""};
 }
 
 }  // namespace shrink::autograd::rules

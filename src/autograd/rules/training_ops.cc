@@ -5,16 +5,13 @@
 namespace shrink::autograd::rules {
 
 std::vector<std::string> train_dropout(GradContext& c) {
-  ir::AttributeMap attrs;
-  if (auto it = c.node.attrs.find("ratio"); it != c.node.attrs.end()) attrs["ratio"] = it->second;
-  return {c.grad_op("DropoutGrad", {c.dy[0], c.y(1)}, attrs), ""};
+  return {c.grad_op("DropoutGrad", {c.dy[0], c.y(1)}, c.forward_attrs({"ratio"})), ""};
 }
 
 std::vector<std::string> softmax_cross_entropy(GradContext& c) {
-  ir::AttributeMap attrs;
-  for (const char* key : {"label_smoothing", "ignore_index"})
-    if (auto it = c.node.attrs.find(key); it != c.node.attrs.end()) attrs[key] = it->second;
-  return {c.grad_op("SoftmaxCrossEntropyGrad", {c.dy[0], c.x(0), c.x(1)}, attrs), ""};
+  return {c.grad_op("SoftmaxCrossEntropyGrad", {c.dy[0], c.x(0), c.x(1)},
+                    c.forward_attrs({"label_smoothing", "ignore_index"})),
+          ""};
 }
 
 // Dropout left in inference form (ratio input absent or training_mode false): y = x.
