@@ -20,6 +20,11 @@ ir::Graph fuse_qdq(ir::Graph g);
 // MatMulInteger/ConvInteger -> Cast -> Mul) onto the same int8 ops (runtime only).
 ir::Graph fuse_qoperators(ir::Graph g);
 
+// Keeps activations in the channel-blocked layout (block channels; 8 on AVX2, 16 on AVX-512) across
+// convolutions, pools and elementwise ops, with layout changes only at region borders (runtime only;
+// ops/internal/blocked_layout.h). block <= 1 returns the graph unchanged.
+ir::Graph block_layout(ir::Graph g, int64_t block);
+
 // Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
 ir::Graph fold_batchnorm(ir::Graph g);
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination

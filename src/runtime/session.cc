@@ -1,12 +1,14 @@
 // Session planning and execution.
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 #include "core/threads.h"
 #include "passes/passes.h"
 #include "runtime/kernel_table.h"
+#include "runtime/onednn/context.h"
 
 namespace shrink::runtime {
 
@@ -24,7 +26,14 @@ struct Session::Step {
 };
 
 Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(graph)), options_(options) {
-  if (options_.optimize) graph_ = passes::optimize_for_runtime(std::move(graph_));
+  if (options_.optimize) {
+    graph_ = passes::optimize_for_runtime(std::move(graph_));
+    // Channel-blocked activations between oneDNN convolutions and pools (not for the reference
+    // oracle, nor when the oneDNN kernels are skipped).
+    const auto& skip = options_.skip_backends;
+    if (!options_.reference_only && std::find(skip.begin(), skip.end(), "onednn") == skip.end())
+      graph_ = passes::block_layout(std::move(graph_), onednn::preferred_channel_block());
+  }
   plan();
 }
 

@@ -3,10 +3,12 @@
 
 namespace shrink::ops {
 
-extern const OpSchema kFusedConv, kQConv, kQMatMul;
+extern const OpSchema kFusedConv, kQConv, kQMatMul, kToBlocked, kFromBlocked, kBlockedFusedConv, kBlockedMaxPool,
+    kBlockedAveragePool;
 
 std::vector<const OpSchema*> internal_ops() {
-  return {&kFusedConv, &kQConv, &kQMatMul};
+  return {&kFusedConv,        &kQConv,          &kQMatMul,          &kToBlocked,
+          &kFromBlocked,      &kBlockedFusedConv, &kBlockedMaxPool, &kBlockedAveragePool};
 }
 
 }  // namespace shrink::ops

@@ -20,6 +20,21 @@ dnnl::memory::desc plain_desc(const Shape& s, dnnl::memory::data_type dt) {
   return dnnl::memory::desc(to_dims(s), dt, dnnl::memory::dims(strides.begin(), strides.end()));
 }
 
+dnnl::memory::desc blocked_desc(const Shape& s, int64_t block, dnnl::memory::data_type dt) {
+  using tag = dnnl::memory::format_tag;
+  SHRINK_ASSERT(block == 8 || block == 16, "unsupported channel block ", block);
+  const bool b16 = block == 16;
+  switch (s.size()) {
+    case 3: return dnnl::memory::desc(to_dims(s), dt, b16 ? tag::nCw16c : tag::nCw8c);
+    case 4: return dnnl::memory::desc(to_dims(s), dt, b16 ? tag::nChw16c : tag::nChw8c);
+    default: return dnnl::memory::desc(to_dims(s), dt, b16 ? tag::nCdhw16c : tag::nCdhw8c);
+  }
+}
+
+int64_t preferred_channel_block() {
+  return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? 16 : 8;
+}
+
 dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t) {
   return dnnl::memory(md, engine(), const_cast<void*>(t.raw()));
 }

@@ -13,6 +13,11 @@ dnnl::stream& stream();
 dnnl::memory::dims to_dims(const Shape& s);
 // Plain row-major f32 descriptor for a shape (rank 1..6).
 dnnl::memory::desc plain_desc(const Shape& s, dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// Channel-blocked f32 descriptor (nCw8c/nChw8c/nCdhw8c or the 16-channel forms) for a logical shape.
+dnnl::memory::desc blocked_desc(const Shape& s, int64_t block,
+                                dnnl::memory::data_type dt = dnnl::memory::data_type::f32);
+// The channel block oneDNN's fp32 convolutions prefer on this CPU: 16 with AVX-512, else 8.
+int64_t preferred_channel_block();
 // A memory object over a tensor's storage (no copy).
 dnnl::memory wrap(const dnnl::memory::desc& md, const Tensor& t);
 // Reorders `src` into a freshly allocated memory of descriptor `md` (e.g. a blocked weight layout).

@@ -1,10 +1,13 @@
 // Conv (1-D to 3-D, groups, dilations, padding) on oneDNN's convolution primitive (fp32). Constant
 // weights and bias are reordered once into the layout the chosen implementation wants; weights fed
-// as graph inputs (training) are reordered on every run. Activations stay in the graph's plain NCHW layout; when the fastest implementation wants a
-// blocked layout, the kernel reorders in and out around it (cheap next to the convolution itself).
+// as graph inputs (training) are reordered on every run. Activations in the graph's plain NCHW
+// layout are reordered in and out around the primitive when it wants a blocked layout; the
+// com.shrink BlockedFusedConv nodes of passes/block_layout.cc take and give channel-blocked tensors
+// (ops/internal/blocked_layout.h), so that no reorder runs between consecutive convolutions.
 // Fused activations and a fused residual Add come from com.shrink FusedConv nodes (ops/internal).
 #include <cstring>
 
+#include "ops/internal/blocked_layout.h"
 #include "ops/internal/fused_conv.h"
 #include "ops/nn/conv.h"
 #include "runtime/kernel_table.h"
@@ -31,14 +34,16 @@ dnnl::algorithm eltwise_algorithm(ops::Activation act) {
 class ConvKernel final : public Kernel {
  public:
   // w / bias: the constant values, or null when they are run-time inputs (bias: when has_bias).
+  // x_block / y_block: the channel block of the graph's x / y layout, 0 for plain.
   ConvKernel(const ops::ConvGeometry& geo, const Shape& w_plain_shape, const Tensor* w, bool has_bias,
-             const Tensor* bias, const ops::FusedConvAttrs* fused, bool has_residual)
+             const Tensor* bias, const ops::FusedConvAttrs* fused, bool has_residual, int64_t x_block = 0,
+             int64_t y_block = 0)
       : has_residual_(has_residual), has_bias_(has_bias) {
     const int nsp = int(geo.in_spatial.size());
     Shape x_shape{geo.batch, geo.in_channels}, y_shape = geo.output_shape();
     x_shape.insert(x_shape.end(), geo.in_spatial.begin(), geo.in_spatial.end());
-    x_plain_ = plain_desc(x_shape);
-    y_plain_ = plain_desc(y_shape);
+    x_plain_ = x_block ? blocked_desc(x_shape, x_block) : plain_desc(x_shape);
+    y_plain_ = y_block ? blocked_desc(y_shape, y_block) : plain_desc(y_shape);
     // Grouped weights: {G, M/G, C/G, k...}.
     Shape w_shape = w_plain_shape;
     if (geo.group > 1) {
@@ -51,7 +56,8 @@ class ConvKernel final : public Kernel {
     auto any = [](const Shape& s) { return dnnl::memory::desc(to_dims(s), dt::f32, tag::any); };
     dnnl::memory::desc bias_md = has_bias ? dnnl::memory::desc({geo.out_channels}, dt::f32, tag::a) : dnnl::memory::desc();
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                      any(x_shape), any(w_shape), bias_md, any(y_shape), strides, dil, pl, pr);
+                                      x_block ? x_plain_ : any(x_shape), any(w_shape), bias_md,
+                                      y_block ? y_plain_ : any(y_shape), strides, dil, pl, pr);
     dnnl::post_ops po;
     if (has_residual) po.append_sum(1.f);
     if (fused && fused->activation != ops::Activation::kNone) {
@@ -117,26 +123,38 @@ class ConvKernel final : public Kernel {
 std::unique_ptr<Kernel> make_conv(const ir::Node& node, std::span<const ops::ValueMeta> in) {
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i].present() && in[i].dtype != DType::kFloat32) return nullptr;
-  const size_t rank = in[0].shape.size();
+  // BlockedFusedConv: the wrapped FusedConv's attributes, x plain or blocked, residual and y blocked.
+  const bool blocked = node.op_type == "BlockedFusedConv";
+  const ir::Node& conv = blocked ? node.attrs_as<ops::BlockedAttrs>().inner : node;
+  const int64_t block = blocked ? node.attrs_as<ops::BlockedAttrs>().block : 0;
+  const int64_t x_block = blocked && in[0].shape.size() == 5 ? block : 0;
+  const Shape x = x_block ? ops::plain_shape(in[0].shape, node) : in[0].shape;
+  const size_t rank = x.size();
   if (rank < 3 || rank > 5 || in[1].shape.size() != rank) return nullptr;
-  const bool fused = node.domain == "com.shrink";
-  const auto& attrs = node.attrs_as<ops::ConvAttrs>();
-  ops::ConvGeometry geo = ops::resolve_conv(node, attrs, in[0].shape, in[1].shape);
-  if (numel(geo.output_shape()) == 0 || numel(in[0].shape) == 0) return nullptr;
-  const ops::FusedConvAttrs* fa = fused ? &node.attrs_as<ops::FusedConvAttrs>() : nullptr;
+  const bool fused = conv.domain == "com.shrink";
+  const auto& attrs = conv.attrs_as<ops::ConvAttrs>();
+  ops::ConvGeometry geo = ops::resolve_conv(conv, attrs, x, in[1].shape);
+  if (numel(geo.output_shape()) == 0 || numel(x) == 0) return nullptr;
+  const ops::FusedConvAttrs* fa = fused ? &conv.attrs_as<ops::FusedConvAttrs>() : nullptr;
   if (fa && fa->activation != ops::Activation::kNone && eltwise_algorithm(fa->activation) == dnnl::algorithm::undef)
     return nullptr;
   bool residual = fused && in.size() > 3 && in[3].present();
-  if (residual && in[3].shape != geo.output_shape()) return nullptr;
+  const Shape y = blocked ? ops::blocked_shape(geo.output_shape(), block, node) : geo.output_shape();
+  if (residual && in[3].shape != y) return nullptr;
   const bool has_bias = in.size() > 2 && in[2].present();
-  return std::make_unique<ConvKernel>(geo, in[1].shape, in[1].value, has_bias, has_bias ? in[2].value : nullptr, fa,
-                                      residual);
+  try {
+    return std::make_unique<ConvKernel>(geo, in[1].shape, in[1].value, has_bias, has_bias ? in[2].value : nullptr, fa,
+                                        residual, x_block, block);
+  } catch (const dnnl::error&) {
+    if (blocked) return nullptr;  // a geometry the blocked implementations do not take: reference kernel
+    throw;
+  }
 }
 
 }  // namespace
 
 std::vector<KernelEntry> conv_kernels() {
-  return {{"", "Conv", make_conv}, {"com.shrink", "FusedConv", make_conv}};
+  return {{"", "Conv", make_conv}, {"com.shrink", "FusedConv", make_conv}, {"com.shrink", "BlockedFusedConv", make_conv}};
 }
 
 }  // namespace shrink::runtime::onednn

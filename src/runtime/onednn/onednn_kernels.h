@@ -11,7 +11,8 @@ std::vector<KernelEntry> gemm_kernels();    // Gemm
 std::vector<KernelEntry> softmax_kernels();  // Softmax, LogSoftmax
 std::vector<KernelEntry> layer_norm_kernels();  // LayerNormalization
 std::vector<KernelEntry> conv_kernels();    // Conv, com.shrink FusedConv
-std::vector<KernelEntry> pool_kernels();    // MaxPool, AveragePool
+std::vector<KernelEntry> pool_kernels();    // MaxPool, AveragePool, com.shrink BlockedMaxPool/AveragePool
+std::vector<KernelEntry> block_reorder_kernels();  // com.shrink ToBlocked, FromBlocked
 // Training: com.shrink gradient ops and BatchNormalization with training_mode=1.
 std::vector<KernelEntry> conv_backward_kernels();  // ConvGradInput, ConvGradWeight
 std::vector<KernelEntry> pool_backward_kernels();  // AveragePoolGrad

@@ -6,6 +6,7 @@
 // workspace argmax need not follow the forward reference's tie and NaN rule.
 #include <optional>
 
+#include "ops/internal/blocked_layout.h"
 #include "ops/nn/pool.h"
 #include "runtime/kernel_table.h"
 #include "runtime/onednn/context.h"
@@ -15,7 +16,9 @@ namespace shrink::runtime::onednn {
 namespace {
 
 // oneDNN's fast pooling wants channel-blocked data (8 channels on AVX2, 16 on AVX-512); plain
-// NCHW only gets a slow generic loop. So the kernel reorders in, pools blocked, reorders out.
+// NCHW only gets a slow generic loop. So the kernel reorders in, pools blocked, reorders out;
+// com.shrink BlockedMaxPool / BlockedAveragePool (passes/block_layout.cc) take and give blocked
+// tensors and run without reorders.
 dnnl::memory::format_tag blocked_tag(size_t rank) {
   using tag = dnnl::memory::format_tag;
   const bool wide = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
@@ -30,15 +33,18 @@ class PoolKernel final : public Kernel {
  public:
   PoolKernel(dnnl::algorithm alg, const Shape& x, const Shape& y, const dnnl::memory::dims& strides,
              const dnnl::memory::dims& kernel, const dnnl::memory::dims& dil, const dnnl::memory::dims& pl,
-             const dnnl::memory::dims& pr, dnnl::memory::data_type dt)
-      : x_md_(plain_desc(x, dt)), y_md_(plain_desc(y, dt)) {
+             const dnnl::memory::dims& pr, dnnl::memory::data_type dt, int64_t io_block = 0)
+      : x_md_(io_block ? blocked_desc(x, io_block, dt) : plain_desc(x, dt)),
+        y_md_(io_block ? blocked_desc(y, io_block, dt) : plain_desc(y, dt)) {
     // int8 (max pooling between quantized ops) runs channels-last, as oneDNN's int8 kernels want.
     const bool int8 = dt != dnnl::memory::data_type::f32;
     using ft = dnnl::memory::format_tag;
     const ft layout = !int8 ? blocked_tag(x.size()) : x.size() == 3 ? ft::acb : x.size() == 4 ? ft::acdb : ft::acdeb;
     dnnl::memory::desc xb(to_dims(x), dt, layout), yb(to_dims(y), dt, layout);
+    if (io_block) xb = x_md_, yb = y_md_;
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, xb, yb, strides, kernel, dil, pl, pr);
     prim_ = dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(d, engine()));
+    if (io_block) return;
     x_blocked_ = dnnl::memory(xb, engine());
     y_blocked_ = dnnl::memory(yb, engine());
     to_blocked_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), x_md_, engine(), xb));
@@ -47,6 +53,11 @@ class PoolKernel final : public Kernel {
   void run(std::span<const Tensor> in, std::span<Tensor> out) override {
     auto& s = stream();
     dnnl::memory x = wrap(x_md_, in[0]), y = wrap(y_md_, out[0]);
+    if (!x_blocked_) {
+      prim_.execute(s, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}});
+      s.wait();
+      return;
+    }
     to_blocked_.execute(s, x, x_blocked_);
     prim_.execute(s, {{DNNL_ARG_SRC, x_blocked_}, {DNNL_ARG_DST, y_blocked_}});
     to_plain_.execute(s, y_blocked_, y);
@@ -95,6 +106,20 @@ std::optional<PoolDims> pool_dims(const ir::Node& node, const Shape& x) {
                                 : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   return p;
+}
+
+std::unique_ptr<Kernel> make_blocked_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  const auto& a = node.attrs_as<ops::BlockedAttrs>();
+  if (in[0].dtype != DType::kFloat32 || in[0].shape.size() != 5) return nullptr;
+  const Shape x = ops::plain_shape(in[0].shape, node);
+  const auto p = pool_dims(a.inner, x);
+  if (!p) return nullptr;
+  try {
+    return std::make_unique<PoolKernel>(p->alg, x, p->y, p->strides, p->kernel, p->dil, p->pl, p->pr,
+                                        dnnl::memory::data_type::f32, a.block);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
 }
 
 std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
@@ -161,7 +186,12 @@ std::unique_ptr<Kernel> make_average_pool_grad(const ir::Node& node, std::span<c
 
 }  // namespace
 
-std::vector<KernelEntry> pool_kernels() { return {{"", "MaxPool", make_pool}, {"", "AveragePool", make_pool}}; }
+std::vector<KernelEntry> pool_kernels() {
+  return {{"", "MaxPool", make_pool},
+          {"", "AveragePool", make_pool},
+          {"com.shrink", "BlockedMaxPool", make_blocked_pool},
+          {"com.shrink", "BlockedAveragePool", make_blocked_pool}};
+}
 
 std::vector<KernelEntry> pool_backward_kernels() {
   return {{"com.shrink", "AveragePoolGrad", make_average_pool_grad}};

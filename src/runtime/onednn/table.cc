@@ -6,7 +6,7 @@ namespace shrink::runtime {
 
 std::vector<KernelEntry> onednn_kernels() {
   std::vector<KernelEntry> all;
-  for (auto family : {onednn::conv_kernels, onednn::pool_kernels, onednn::gemm_kernels, onednn::matmul_kernels,
+  for (auto family : {onednn::conv_kernels, onednn::pool_kernels, onednn::block_reorder_kernels, onednn::gemm_kernels, onednn::matmul_kernels,
                       onednn::softmax_kernels, onednn::layer_norm_kernels, onednn::conv_backward_kernels,
                       onednn::pool_backward_kernels, onednn::batch_norm_kernels, onednn::layer_norm_backward_kernels,
                       onednn::qconv_kernels, onednn::qmatmul_kernels})
