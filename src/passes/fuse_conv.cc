@@ -2,11 +2,11 @@
 // one com.shrink FusedConv, so oneDNN applies the sum and the activation as post-ops. Only float32
 // convolutions whose weights are constants or graph inputs (training feeds parameters as inputs),
 // and only through values nobody else reads.
-#include <cfloat>
 #include <set>
 
 #include "ops/internal/fused_conv.h"
 #include "ops/op.h"
+#include "passes/activation_match.h"
 #include "passes/passes.h"
 
 namespace shrink::passes {
@@ -22,31 +22,6 @@ struct Uses {
     return long(it->second[0]);
   }
 };
-
-// Activation of node n as a FusedConv activation, when it can be fused.
-bool as_activation(const ir::Graph& g, const ir::Node& n, ops::Activation& act, float& alpha, float& beta) {
-  if (!n.domain.empty()) return false;
-  if (n.op_type == "Relu") return act = ops::Activation::kRelu, true;
-  if (n.op_type == "Sigmoid") return act = ops::Activation::kSigmoid, true;
-  if (n.op_type == "HardSwish") return act = ops::Activation::kHardSwish, true;
-  if (n.op_type == "LeakyRelu") {
-    auto it = n.attrs.find("alpha");
-    alpha = it == n.attrs.end() ? 0.01f : std::get<float>(it->second);
-    return act = ops::Activation::kLeakyRelu, true;
-  }
-  if (n.op_type == "Clip" && n.attrs.empty()) {  // opset >= 11: bounds are inputs
-    alpha = -FLT_MAX;
-    beta = FLT_MAX;
-    for (size_t i = 1; i < n.inputs.size() && i < 3; ++i) {
-      if (n.inputs[i].empty()) continue;
-      const Tensor* t = g.initializer(n.inputs[i]);
-      if (!t || t->dtype() != DType::kFloat32 || t->numel() != 1) return false;
-      (i == 1 ? alpha : beta) = t->data<float>()[0];
-    }
-    return act = ops::Activation::kClip, true;
-  }
-  return false;
-}
 
 }  // namespace
 

@@ -12,6 +12,10 @@ ir::Graph fold_constants(ir::Graph g);
 // Fuses Conv with a following residual Add and/or activation into com.shrink FusedConv (runtime only).
 ir::Graph fuse_conv(ir::Graph g);
 
+// Fuses MatMul with a constant 2-D weight and a following bias Add, residual Add and/or activation
+// into com.shrink FusedMatMul (runtime only).
+ir::Graph fuse_matmul(ir::Graph g);
+
 // Fuses ONNX Runtime's QDQ patterns (DequantizeLinear -> Conv/MatMul/Gemm [-> Relu/Clip] [->
 // QuantizeLinear]) into com.shrink QConv / QMatMul, and moves MaxPool / reshapes between
 // quantized values onto the int8 values (runtime only; passes/fuse_qdq.cc).

@@ -4,11 +4,12 @@
 namespace shrink::ops {
 
 extern const OpSchema kFusedConv, kQConv, kQMatMul, kToBlocked, kFromBlocked, kBlockedFusedConv, kBlockedMaxPool,
-    kBlockedAveragePool;
+    kBlockedAveragePool, kFusedMatMul;
 
 std::vector<const OpSchema*> internal_ops() {
   return {&kFusedConv,        &kQConv,          &kQMatMul,          &kToBlocked,
-          &kFromBlocked,      &kBlockedFusedConv, &kBlockedMaxPool, &kBlockedAveragePool};
+          &kFromBlocked,      &kBlockedFusedConv, &kBlockedMaxPool, &kBlockedAveragePool,
+          &kFusedMatMul};
 }
 
 }  // namespace shrink::ops

@@ -5,9 +5,12 @@
 // MatMul is one sgemm per (broadcast) batch.
 #include <cblas.h>
 
+#include <algorithm>
+
 #include <cstring>
 
 #include "core/threads.h"
+#include "ops/internal/fused_matmul.h"
 #include "ops/nn/gemm.h"
 #include "ops/nn/matmul.h"
 #include "runtime/kernel_table.h"
@@ -84,6 +87,59 @@ std::unique_ptr<Kernel> make_matmul(const ir::Node& node, std::span<const ops::V
   return std::make_unique<SgemmMatMul>(std::move(s));
 }
 
+// com.shrink FusedMatMul: one sgemm over [rows, K] x [K, N], then one pass adding the bias and the
+// residual and applying the activation while the rows are still in cache.
+class SgemmFusedMatMul final : public Kernel {
+ public:
+  SgemmFusedMatMul(const ops::FusedMatMulAttrs& a, int64_t m, int64_t n, int64_t k) : a_(a), m_(m), n_(n), k_(k) {}
+  void run(std::span<const Tensor> in, std::span<Tensor> out) override {
+    float* y = out[0].data<float>();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m_), int(n_), int(k_), 1.f, in[0].data<float>(),
+                int(k_), in[1].data<float>(), int(n_), 0.f, y, int(n_));
+    const float* bias = in.size() > 2 && in[2].defined() ? in[2].data<float>() : nullptr;
+    const float* res = in.size() > 3 && in[3].defined() ? in[3].data<float>() : nullptr;
+    if (!bias && !res && a_.activation == ops::Activation::kNone) return;
+    const int64_t rows_per_task = std::max<int64_t>(1, (int64_t(1) << 14) / n_);
+#pragma omp parallel for num_threads(num_threads()) schedule(static)
+    for (int64_t r0 = 0; r0 < m_; r0 += rows_per_task) {
+      const int64_t r1 = std::min(m_, r0 + rows_per_task);
+      for (int64_t r = r0; r < r1; ++r) {
+        float* row = y + r * n_;
+        if (bias)
+          for (int64_t j = 0; j < n_; ++j) row[j] += bias[j];
+        if (res) {
+          const float* rr = res + r * n_;
+          for (int64_t j = 0; j < n_; ++j) row[j] += rr[j];
+        }
+        if (a_.activation == ops::Activation::kRelu) {
+          for (int64_t j = 0; j < n_; ++j) row[j] = row[j] > 0.f ? row[j] : 0.f;
+        } else {
+          ops::apply_activation(a_.activation, a_.alpha, a_.beta, row, n_);
+        }
+      }
+    }
+  }
+  std::string_view name() const override { return "blas:sgemm"; }
+
+ private:
+  ops::FusedMatMulAttrs a_;
+  int64_t m_, n_, k_;
+};
+
+std::unique_ptr<Kernel> make_fused_matmul(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  if (!all_float32(in) || in[0].shape.empty() || in[1].shape.size() != 2) return nullptr;
+  const int64_t k = in[0].shape.back(), n = in[1].shape[1];
+  if (k != in[1].shape[0] || n == 0 || k == 0) return nullptr;  // inference reports mismatches
+  const int64_t m = numel(in[0].shape) / k;
+  if (m < kMinRows) return nullptr;
+  Shape y = in[0].shape;
+  y.back() = n;
+  if (in.size() > 3 && in[3].present() && in[3].shape != y) return nullptr;  // broadcasting residual: reference
+  const int64_t lim = int64_t(1) << 31;
+  if (m >= lim || n >= lim || k >= lim) return nullptr;
+  return std::make_unique<SgemmFusedMatMul>(node.attrs_as<ops::FusedMatMulAttrs>(), m, n, k);
+}
+
 class SgemmGemm final : public Kernel {
  public:
   SgemmGemm(const ops::GemmAttrs& a, int64_t m, int64_t n, int64_t k) : a_(a), m_(m), n_(n), k_(k) {}
@@ -139,6 +195,8 @@ void set_blas_threads(int n) {
   if (openblas_get_num_threads() != n) openblas_set_num_threads(n);
 }
 
-std::vector<KernelEntry> blas_kernels() { return {{"", "Gemm", make_gemm}, {"", "MatMul", make_matmul}}; }
+std::vector<KernelEntry> blas_kernels() {
+  return {{"", "Gemm", make_gemm}, {"", "MatMul", make_matmul}, {"com.shrink", "FusedMatMul", make_fused_matmul}};
+}
 
 }  // namespace shrink::runtime

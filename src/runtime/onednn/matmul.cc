@@ -1,5 +1,10 @@
 // MatMul on oneDNN's matmul primitive (fp32): numpy batch broadcasting, 1-D promotion, and a
 // constant right-hand side (the usual weight matrix) reordered once into oneDNN's preferred layout.
+// com.shrink FusedMatMul adds its bias through the primitive's bias argument, and its residual and
+// activation as sum and eltwise post-ops.
+#include <cstring>
+
+#include "ops/internal/fused_matmul.h"
 #include "runtime/kernel_table.h"
 #include "runtime/onednn/context.h"
 #include "runtime/onednn/onednn_kernels.h"
@@ -11,7 +16,10 @@ using dt = dnnl::memory::data_type;
 
 class MatMulKernel final : public Kernel {
  public:
-  MatMulKernel(const Shape& a, const Shape& b, const Tensor* const_b) {
+  // fused: FusedMatMul's attributes (b is then a constant 2-D weight); bias: its constant bias.
+  MatMulKernel(const Shape& a, const Shape& b, const Tensor* const_b, const ops::FusedMatMulAttrs* fused = nullptr,
+               const Tensor* bias = nullptr, bool residual = false)
+      : residual_(residual) {
     // Promote 1-D operands and pad batch dims to a common rank.
     Shape sa = a, sb = b;
     if (sa.size() == 1) sa.insert(sa.begin(), 1);
@@ -34,8 +42,28 @@ class MatMulKernel final : public Kernel {
     }
     auto a_md = plain_desc(sa), c_md = plain_desc(sc);
     auto b_md = const_b ? dnnl::memory::desc(to_dims(sb), dt::f32, dnnl::memory::format_tag::any) : plain_desc(sb);
-    dnnl::matmul::desc d(a_md, b_md, c_md);
-    pd_ = dnnl::matmul::primitive_desc(d, engine());
+    dnnl::memory::desc bias_md;
+    if (bias) bias_md = plain_desc({1, sb.back()});
+    dnnl::matmul::desc d = bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+    dnnl::post_ops po;
+    if (residual) po.append_sum(1.f);
+    if (fused && fused->activation != ops::Activation::kNone) {
+      float alpha = fused->alpha, beta = fused->beta;
+      dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;
+      switch (fused->activation) {
+        case ops::Activation::kRelu: alpha = 0.f; break;
+        case ops::Activation::kLeakyRelu: break;
+        case ops::Activation::kClip: alg = dnnl::algorithm::eltwise_clip; break;
+        case ops::Activation::kSigmoid: alg = dnnl::algorithm::eltwise_logistic; break;
+        case ops::Activation::kHardSwish: alg = dnnl::algorithm::eltwise_hardswish, alpha = beta = 0.f; break;
+        case ops::Activation::kNone: break;
+      }
+      po.append_eltwise(1.f, alg, alpha, beta);
+    }
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(po);
+    pd_ = dnnl::matmul::primitive_desc(d, attr, engine());
+    if (bias) bias_mem_ = reorder_to(wrap(bias_md, *bias), bias_md);
     prim_ = dnnl::matmul(pd_);
     a_md_ = a_md;
     c_md_ = c_md;
@@ -47,7 +75,10 @@ class MatMulKernel final : public Kernel {
     dnnl::memory a = wrap(a_md_, in[0]);
     dnnl::memory b = b_mem_ ? b_mem_ : wrap(b_plain_, in[1]);
     dnnl::memory c = wrap(c_md_, out[0]);
-    prim_.execute(stream(), {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+    if (residual_) std::memcpy(out[0].raw(), in[3].raw(), out[0].nbytes());
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}};
+    if (bias_mem_) args[DNNL_ARG_BIAS] = bias_mem_;
+    prim_.execute(stream(), args);
     stream().wait();
   }
   std::string_view name() const override { return "onednn:matmul"; }
@@ -56,7 +87,8 @@ class MatMulKernel final : public Kernel {
   dnnl::matmul::primitive_desc pd_;
   dnnl::matmul prim_;
   dnnl::memory::desc a_md_, c_md_, b_plain_;
-  dnnl::memory b_mem_;
+  dnnl::memory b_mem_, bias_mem_;
+  bool residual_ = false;
 };
 
 std::unique_ptr<Kernel> make_matmul(const ir::Node&, std::span<const ops::ValueMeta> in) {
@@ -73,8 +105,27 @@ std::unique_ptr<Kernel> make_matmul(const ir::Node&, std::span<const ops::ValueM
   return std::make_unique<MatMulKernel>(a, b, in[1].value);
 }
 
+std::unique_ptr<Kernel> make_fused_matmul(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  for (const auto& m : in)
+    if (m.present() && m.dtype != DType::kFloat32) return nullptr;
+  const Shape& a = in[0].shape;
+  if (a.empty() || a.size() > 6 || in[1].shape.size() != 2 || !in[1].value) return nullptr;
+  if (a.back() != in[1].shape[0] || numel(a) == 0 || numel(in[1].shape) == 0) return nullptr;
+  const bool has_bias = in.size() > 2 && in[2].present();
+  if (has_bias && !in[2].value) return nullptr;
+  Shape y = a;
+  y.back() = in[1].shape[1];
+  if (a.size() == 1) y = {in[1].shape[1]};
+  const bool residual = in.size() > 3 && in[3].present();
+  if (residual && in[3].shape != y) return nullptr;  // a broadcasting residual: the reference kernel
+  return std::make_unique<MatMulKernel>(a, in[1].shape, in[1].value, &node.attrs_as<ops::FusedMatMulAttrs>(),
+                                        has_bias ? in[2].value : nullptr, residual);
+}
+
 }  // namespace
 
-std::vector<KernelEntry> matmul_kernels() { return {{"", "MatMul", make_matmul}}; }
+std::vector<KernelEntry> matmul_kernels() {
+  return {{"", "MatMul", make_matmul}, {"com.shrink", "FusedMatMul", make_fused_matmul}};
+}
 
 }  // namespace shrink::runtime::onednn

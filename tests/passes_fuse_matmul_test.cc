@@ -1,0 +1,106 @@
+// fuse_matmul: MatMul + bias Add + residual Add + activation become one FusedMatMul whose fast
+// kernels (oneDNN for few rows, BLAS for many) and reference kernel agree with the unfused graph.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/rng.h"
+#include "ir/builder.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+#include "runtime/session.h"
+
+namespace shrink {
+namespace {
+
+Tensor random(Shape s, uint64_t seed) {
+  Rng rng(seed);
+  Tensor t(DType::kFloat32, std::move(s));
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(-1.f, 1.f);
+  return t;
+}
+
+double max_rel_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  double d = 0, s = 1e-30;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
+    s = std::max(s, std::fabs(b.as_double(i)));
+  }
+  return d / s;
+}
+
+int count_op(const ir::Graph& g, const std::string& op) {
+  int n = 0;
+  for (const auto& node : g.nodes) n += node.op_type == op;
+  return n;
+}
+
+// y = act(x @ W + bias + r); `product_reused` also makes x @ W a graph output (nothing may absorb it).
+ir::Graph layer(int64_t rank, const std::string& act, bool product_reused = false) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  std::vector<ir::Dim> dims(size_t(rank), ir::Dim{-1, ""});
+  dims.back() = {24};
+  g.inputs.push_back({"x", DType::kFloat32, dims, ""});
+  g.inputs.push_back({"r", DType::kFloat32, std::nullopt, ""});
+  ir::GraphBuilder b(g);
+  auto w = b.constant("w", random({24, 40}, 1));
+  auto bias = b.constant("bias", random({40}, 2));
+  auto product = b.op("MatMul", {"x", w}, {}, "mm");
+  auto y = b.op("Add", {b.op("Add", {product, bias}, {}, "bias_add"), "r"}, {}, "res");
+  if (act == "Relu") y = b.op("Relu", {y}, {}, "act");
+  if (act == "Clip") {
+    auto lo = b.constant("lo", Tensor::scalar<float>(-0.5f)), hi = b.constant("hi", Tensor::scalar<float>(0.7f));
+    y = b.op("Clip", {y, lo, hi}, {}, "act");
+  }
+  g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  if (product_reused) g.outputs.push_back({product, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  return g;
+}
+
+std::string kernel_of(const runtime::Session& s, const std::string& op) {
+  const auto names = s.kernel_names();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (s.graph().nodes[i].op_type == op) return names[i].second;
+  return "";
+}
+
+TEST(FuseMatMul, FusesBiasResidualAndActivation) {
+  ir::Graph g = passes::fuse_matmul(layer(2, "Relu"));
+  EXPECT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(count_op(g, "FusedMatMul"), 1);
+  ir::Graph kept = passes::fuse_matmul(layer(2, "Relu", true));
+  EXPECT_EQ(count_op(kept, "FusedMatMul"), 0) << "the product is read twice";
+}
+
+TEST(FuseMatMul, FastAndReferenceKernelsAgreeWithUnfusedGraph) {
+  for (const std::string act : {"", "Relu", "Clip"}) {
+    ir::Graph g = layer(3, act);
+    runtime::Session ref(g, {.optimize = false, .reference_only = true});
+    runtime::Session fast(g);
+    runtime::Session fused_ref(passes::fuse_matmul(g), {.optimize = false, .reference_only = true});
+    ASSERT_EQ(count_op(fast.graph(), "FusedMatMul"), 1);
+    for (int64_t rows : {1, 5, 40}) {  // few rows: oneDNN; 16 or more: BLAS
+      Tensor x = random({2, rows, 24}, uint64_t(rows)), r = random({2, rows, 40}, 7);
+      Tensor want = ref.run({x, r})[0];
+      EXPECT_LE(max_rel_diff(fast.run({x, r})[0], want), 1e-5) << act << " rows " << rows;
+      EXPECT_EQ(kernel_of(fast, "FusedMatMul"), 2 * rows >= 16 ? "blas:sgemm" : "onednn:matmul");
+      EXPECT_LE(max_rel_diff(fused_ref.run({x, r})[0], want), 1e-6) << act << " rows " << rows;
+    }
+  }
+}
+
+TEST(FuseMatMul, ResidualThatWidensTheResultBroadcasts) {
+  ir::Graph g = layer(2, "Relu");
+  runtime::Session ref(g, {.optimize = false, .reference_only = true}), fast(g);
+  Tensor x = random({20, 24}, 3), r = random({3, 20, 40}, 4);
+  Tensor want = ref.run({x, r})[0];
+  ASSERT_EQ(want.shape(), (Shape{3, 20, 40}));
+  EXPECT_LE(max_rel_diff(fast.run({x, r})[0], want), 1e-5);
+  EXPECT_EQ(kernel_of(fast, "FusedMatMul"), "ref");
+}
+
+}  // namespace
+}  // namespace shrink
