@@ -213,6 +213,10 @@ TEST_F(QuantBadInput, ImportedModelsWithBadScalesOrZeroPoints) {
        "out of range for int8"},
       {"matmulinteger_zero_point_-129", &dyn, "MatMulInteger", 3, [](auto& t) { set_int32_data(t, -129); },
        "out of range for int8"},
+      {"matmulinteger_uint8_zero_point", &dyn, "MatMulInteger", 3,
+       [](auto& t) { t.set_data_type(onnx::TensorProto::UINT8); }, "must have the same type"},
+      {"qlinearconv_uint8_w_zero_point", &qop, "QLinearConv", 5,
+       [](auto& t) { t.set_data_type(onnx::TensorProto::UINT8); }, "must have the same type"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
