@@ -1,4 +1,4 @@
-// `shrink quantize`: dynamic or static (QDQ, calibrated) post-training quantization of a model, with
+// `shrink quantize`: dynamic or static (QDQ or QOperator, calibrated) post-training quantization, with
 // sizes, per-op counts and, given --eval data, accuracy and batch-1 latency before and after.
 #include <chrono>
 #include <cstdio>
@@ -22,9 +22,10 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, out, mode, calib, method = "minmax", activation_type = "uint8", eval, report;
+  std::string format = "qdq";
   std::vector<std::string> op_types, exclude;
   std::vector<float> mean, std;
-  bool per_channel = false, no_reduce_range = false;
+  bool per_channel = false, no_reduce_range = false, skip_nonfinite = false;
   int64_t calib_samples = 256;
   int threads = 1;
 };
@@ -45,12 +46,23 @@ Measured measure(const ir::Graph& g, const train::Dataset& data, const QuantizeA
   return m;
 }
 
+// --skip-nonfinite: which calibration samples were left out (the first ten).
+void warn_skipped(const std::vector<int64_t>& skipped) {
+  if (skipped.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < skipped.size() && i < 10; ++i) list += (i ? ", " : "") + std::to_string(skipped[i]);
+  std::fprintf(stderr, "shrink: warning: skipped %zu calibration sample%s with NaN or Inf (%s%s)\n", skipped.size(),
+               skipped.size() == 1 ? "" : "s", list.c_str(), skipped.size() > 10 ? ", ..." : "");
+}
+
 int run_quantize(const QuantizeArgs& a) {
   SHRINK_CHECK(a.mode == "dynamic" || a.mode == "static", "--mode must be dynamic or static (got '", a.mode, "')");
   SHRINK_CHECK(a.threads >= 1 && a.threads <= 256, "--threads must be in 1..256");
   SHRINK_CHECK(a.activation_type == "uint8" || a.activation_type == "int8",
                "--activation-type must be uint8 or int8 (got '", a.activation_type, "')");
   SHRINK_CHECK(a.calib_samples >= 1, "--calib-samples must be >= 1");
+  SHRINK_CHECK(a.format == "qdq" || a.format == "qop", "--format must be qdq or qop (got '", a.format, "')");
+  SHRINK_CHECK(a.format == "qdq" || a.mode == "static", "--format qop needs --mode static");
   SHRINK_CHECK(a.mean.size() == a.std.size(), "--mean and --std need the same number of values");
   const bool dynamic = a.mode == "dynamic";
   SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
@@ -73,10 +85,16 @@ int run_quantize(const QuantizeArgs& a) {
     q = compress::quantize_dynamic(model, c, &r);
   } else {
     compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
-                                  .reduce_range = reduce_range, .method = a.method, .exclude = exclude};
+                                  .reduce_range = reduce_range, .method = a.method,
+                                  .format = a.format == "qop" ? compress::QuantFormat::kQOperator
+                                                              : compress::QuantFormat::kQdq,
+                                  .exclude = exclude};
     if (!ops.empty()) c.op_types = ops;
-    compress::CalibrationData calib{.data = train::load_dataset(a.calib), .samples = a.calib_samples,
-                                    .threads = a.threads, .mean = a.mean, .std = a.std};
+    // NaN / Inf in the calibration data are calibrate()'s to name by sample, or to skip.
+    compress::CalibrationData calib{.data = train::load_dataset(a.calib, {.allow_nonfinite = true}),
+                                    .samples = a.calib_samples,
+                                    .threads = a.threads, .mean = a.mean, .std = a.std,
+                                    .skip_nonfinite = a.skip_nonfinite};
     Progress progress;
     const auto start = std::chrono::steady_clock::now();
     calib.progress = [&](int64_t done, int64_t total) {
@@ -87,13 +105,18 @@ int run_quantize(const QuantizeArgs& a) {
       else progress.update(text, double(done) / double(total), s);
     };
     q = compress::quantize_static(model, c, calib, &r);
+    warn_skipped(r.skipped_samples);
   }
   nlohmann::json j{{"model", a.model}, {"output", a.out}, {"mode", a.mode}, {"reduce_range", reduce_range},
                    {"bytes_before", r.bytes_before}, {"bytes_after", r.bytes_after},
                    {"weight_bytes_before", r.weight_bytes_before}, {"weight_bytes_after", r.weight_bytes_after},
                    {"quantized", r.quantized}, {"skipped", r.skipped}};
   if (!dynamic) {
-    j["calibration"] = {{"method", a.method}, {"samples", r.calibration_samples}, {"activation_type", a.activation_type}};
+    j["format"] = a.format;
+    j["calibration"] = {{"method", a.method},
+                        {"samples", r.calibration_samples},
+                        {"activation_type", a.activation_type},
+                        {"skipped_samples", r.skipped_samples}};
     nlohmann::json ranges = nlohmann::json::array();
     for (const auto& t : r.ranges)
       ranges.push_back({{"tensor", t.tensor}, {"min", t.range.lo}, {"max", t.range.hi}, {"scale", t.scale},
@@ -127,23 +150,31 @@ int run_quantize(const QuantizeArgs& a) {
 
 void add_quantize_command(CLI::App& app, Action& action) {
   auto a = std::make_shared<QuantizeArgs>();
-  CLI::App* cmd = app.add_subcommand("quantize", "Post-training int8 quantization (dynamic, or static QDQ with calibration)");
+  CLI::App* cmd = app.add_subcommand(
+      "quantize", "Post-training int8 quantization (dynamic, or static QDQ / QOperator with calibration)");
   cmd->footer(
-      "Dynamic: weights quantized ahead of time, activations per batch. Static: QDQ with calibrated activation\n"
-      "ranges. Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by default: on AVX2 without VNNI int8\n"
+      "Dynamic: weights quantized ahead of time, activations per batch (MatMul of two activations too). Static:\n"
+      "calibrated activation ranges, written as QDQ (--format qdq) or QLinearConv/QLinearMatMul (--format qop).\n"
+      "Weights are 7-bit ([-64, 64], ONNX Runtime's reduce_range) by default: on AVX2 without VNNI int8\n"
       "kernels sum products in int16, which is exact only for |w| <= 64 (8-bit weights run a split kernel at\n"
       "twice the cost here, and saturate in ONNX Runtime); --no-reduce-range for [-127, 127].\n"
       "See docs/quantization.md.");
   cmd->add_option("model", a->model, "ONNX model")->required();
   cmd->add_option("-o,--output", a->out, "Quantized ONNX model to write")->required();
   cmd->add_option("--mode", a->mode, "dynamic | static")->required();
-  cmd->add_option("--op-types", a->op_types, "Ops to quantize (dynamic: MatMul,Gemm; static: Conv,MatMul,Gemm)")
+  cmd->add_option("--op-types", a->op_types,
+                  "Ops to quantize (dynamic: MatMul,Gemm by default, or Conv; static: Conv,MatMul,Gemm)")
       ->delimiter(',');
-  cmd->add_flag("--per-channel", a->per_channel, "Dynamic: per-output-column weight scales (static always is)");
+  cmd->add_flag("--per-channel", a->per_channel,
+                "Dynamic: per-output-column MatMul/Gemm weight scales (Conv: per tensor; static always is)");
+  cmd->add_option("--format", a->format, "Static: qdq (Quantize/DequantizeLinear pairs) | qop (QLinearConv/MatMul)")
+      ->capture_default_str();
   cmd->add_option("--calib", a->calib, "Static: calibration dataset (.npz, .npy, MNIST IDX, CIFAR-10, .csv)");
   cmd->add_option("--calib-samples", a->calib_samples, "Static: calibration samples")->capture_default_str();
   cmd->add_option("--calib-method", a->method, "Static: " + compress::observer_names())->capture_default_str();
   cmd->add_option("--activation-type", a->activation_type, "Static: uint8 | int8")->capture_default_str();
+  cmd->add_flag("--skip-nonfinite", a->skip_nonfinite,
+                "Static: leave out calibration samples with (or leading to) NaN / Inf, with a warning");
   cmd->add_option("--mean", a->mean, "Per-channel normalization mean of the inputs (as in training)")->delimiter(',');
   cmd->add_option("--std", a->std, "Per-channel normalization std")->delimiter(',');
   cmd->add_option("--exclude", a->exclude, "Node names to leave in float")->delimiter(',');

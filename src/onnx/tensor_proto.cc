@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <type_traits>
+#include <utility>
 
 #include "core/file_io.h"
 #include "onnx/proto_parse.h"
@@ -17,13 +19,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Copies a repeated field into the tensor, converting element by element.
+// Copies a repeated field into the tensor, converting element by element. Integers narrower than
+// their field (int8 / uint8 / int16 / uint16 in int32_data, uint32 in uint64_data) must fit: a
+// zero point of 300 stored for uint8 is refused, not wrapped to 44.
 template <class T, class Field>
 void fill_from_field(Tensor& t, const Field& field, const std::string& what) {
   SHRINK_CHECK(int64_t(field.size()) == t.numel(), what, " has ", field.size(), " values, its dims say ",
                t.numel());
   T* dst = static_cast<T*>(t.raw());
-  for (int64_t i = 0; i < t.numel(); ++i) dst[i] = static_cast<T>(field.Get(int(i)));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const auto v = field.Get(int(i));
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && std::is_integral_v<decltype(v)>)
+      SHRINK_CHECK(std::in_range<T>(v), what, " value ", v, " (element ", i, ") is out of range for ",
+                   dtype_name(t.dtype()));
+    dst[i] = static_cast<T>(v);
+  }
 }
 
 // Number of values in the typed field that holds `dtype` (ONNX stores small ints in int32_data,

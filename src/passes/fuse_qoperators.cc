@@ -1,9 +1,8 @@
 // Runtime mapping of the QOperator form (QLinearConv, QLinearMatMul with constant weights) and of the
 // dynamic-quantization form ONNX Runtime's quantize_dynamic emits,
 //   DynamicQuantizeLinear(x) -> MatMulInteger | ConvInteger(x_q, w const) -> Cast(float)
-//     -> Mul(Mul(x_scale, w_scale const)) [-> Add(float bias const)]
+//     -> Mul(Mul(x_scale, w_scale const)) [-> Add(float bias const: [N], or [1, M, 1, ...] after ConvInteger)]
 // onto com.shrink QConv / QMatMul, so all three forms run on the same int8 kernels.
-#include "ir/builder.h"
 #include "ir/builder.h"
 #include "passes/passes.h"
 #include "passes/qdq_match.h"
@@ -54,6 +53,14 @@ bool map_qlinear_matmul(const ir::Graph& g, const ir::Node& n, ir::Node& fused) 
   return true;
 }
 
+// ConvInteger's bias, added to the NC... output as [1, M, 1, ...] (ONNX Runtime reshapes it so): as [M].
+bool conv_bias(ir::Graph& g, const std::string& v, int64_t m, std::string& out) {
+  const Tensor* t = g.initializer(v);
+  if (!t || t->dtype() != DType::kFloat32 || t->rank() < 2 || t->numel() != m || t->dim(1) != m) return false;
+  out = ir::GraphBuilder(g).constant(v + "_bias", t->reshaped({m}));
+  return true;
+}
+
 // MatMulInteger / ConvInteger fed by DynamicQuantizeLinear, rescaled by Cast -> Mul(x_scale * w_scale).
 bool map_dynamic(ir::Graph& g, const GraphUses& uses, const ir::Node& n, std::vector<bool>& taken, ir::Node& fused) {
   const bool conv = n.op_type == "ConvInteger";
@@ -84,10 +91,12 @@ bool map_dynamic(ir::Graph& g, const GraphUses& uses, const ir::Node& n, std::ve
   std::vector<size_t> absorbed{size_t(cast_i), size_t(mul_i)};
   std::string out = mul.outputs[0], bias;
   const long add_i = uses.only_reader(out);
-  if (!conv && add_i >= 0 && !taken[size_t(add_i)] && g.nodes[size_t(add_i)].op_type == "Add") {
+  if (add_i >= 0 && !taken[size_t(add_i)] && g.nodes[size_t(add_i)].op_type == "Add" &&
+      g.nodes[size_t(add_i)].domain.empty()) {
     const ir::Node& add = g.nodes[size_t(add_i)];
-    const std::string& other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
-    if (other != out && g.initializer(other) && float_bias(g, uses, other, channels, bias)) {
+    const std::string other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0];
+    if (other != out && g.initializer(other) &&
+        (conv ? conv_bias(g, other, channels, bias) : float_bias(g, uses, other, channels, bias))) {
       absorbed.push_back(size_t(add_i));
       out = add.outputs[0];
     }

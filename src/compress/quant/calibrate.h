@@ -10,9 +10,11 @@
 namespace shrink::compress {
 
 // Ranges of `tensors` (float32 values of g) over the first calib.samples rows of calib.data. Fails
-// (bad input) when the data does not fit the model's single input, or a batch holds NaN / Inf.
+// (bad input) when the data does not fit the model's single input, or a sample holds or leads to NaN /
+// Inf (unless calib.skip_nonfinite: then such samples are left out and listed in `skipped`).
 std::map<std::string, Range> calibrate(const ir::Graph& g, const std::vector<std::string>& tensors,
                                        const std::string& method, const ObserverOptions& options,
-                                       const CalibrationData& calib, int64_t* samples_used = nullptr);
+                                       const CalibrationData& calib, int64_t* samples_used = nullptr,
+                                       std::vector<int64_t>* skipped = nullptr);
 
 }  // namespace shrink::compress

@@ -1,7 +1,11 @@
-// Dynamic post-training quantization of MatMul / Gemm with constant 2-D weights, in the form ONNX
-// Runtime's quantize_dynamic emits (passes/fuse_qoperators.cc maps it onto the int8 kernels):
-//   DynamicQuantizeLinear(x) -> MatMulInteger(x_q, W_q, x_zp, W_zp) -> Cast(float)
-//     -> Mul(Mul(x_scale, W_scale)) [-> Add(bias), Gemm's C]
+// Dynamic post-training quantization in the forms ONNX Runtime's quantize_dynamic emits
+// (passes/fuse_qoperators.cc maps the constant-weight ones onto the int8 kernels):
+//   MatMul / Gemm, constant 2-D weight: DynamicQuantizeLinear(x) -> MatMulInteger(x_q, W_q, x_zp, W_zp)
+//     -> Cast(float) -> Mul(Mul(x_scale, W_scale)) [-> Add(bias), Gemm's C]
+//   MatMul of two activations (attention's Q K^T and A V): both through DynamicQuantizeLinear,
+//     MatMulInteger(a_q, b_q, a_zp, b_zp) -> Cast(float) -> Mul(Mul(a_scale, b_scale))
+//   Conv, constant weight (per tensor): DynamicQuantizeLinear(x) -> ConvInteger(x_q, W_q, x_zp, W_zp)
+//     -> Cast(float) -> Mul(Mul(x_scale, W_scale)) [-> Add(bias as [1, M, 1, 1])]
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
@@ -12,26 +16,60 @@
 namespace shrink::compress {
 namespace {
 
-// The [K, N] float weight of a quantizable node and its optional float bias [N]; false when the
-// node is not of the supported form.
-bool dynamic_operands(const ir::Graph& g, const ir::Node& n, Tensor& w, std::string& bias) {
-  if (n.inputs.size() < 2 || g.is_initializer(n.inputs[0])) return false;
-  const Tensor* t = g.initializer(n.inputs[1]);
-  if (!t || t->dtype() != DType::kFloat32 || t->rank() != 2) return false;
+// What a quantizable node becomes: the float weight to quantize (none for activation x activation),
+// the per-channel axis of it (-1: per tensor), and the float bias to add after rescaling.
+struct DynamicOperands {
+  bool activations = false;  // MatMul of two non-constant inputs
+  Tensor w;
+  int64_t axis = -1;
+  Tensor bias;
+};
+
+bool float_initializer(const ir::Graph& g, const std::string& v, const Tensor*& t) {
+  t = g.initializer(v);
+  return t && t->dtype() == DType::kFloat32;
+}
+
+// The operands of MatMul / Gemm ([K, N] weight, optional bias [N]); false when the node is not of a
+// supported form.
+bool matmul_operands(const ir::Graph& g, const ir::Node& n, bool per_channel, DynamicOperands& o) {
+  if (n.op_type == "MatMul" && !g.is_initializer(n.inputs[0]) && !g.is_initializer(n.inputs[1])) {
+    o.activations = true;
+    return true;
+  }
+  const Tensor* t = nullptr;
+  if (g.is_initializer(n.inputs[0]) || !float_initializer(g, n.inputs[1], t) || t->rank() != 2) return false;
+  o.axis = per_channel ? 1 : -1;
   if (n.op_type == "MatMul") {
-    w = *t;
+    o.w = *t;
     return true;
   }
   const auto& a = n.attrs_as<ops::GemmAttrs>();
   if (a.trans_a || a.alpha != 1.f) return false;
-  w = a.trans_b ? transpose_2d(*t) : *t;
+  o.w = a.trans_b ? transpose_2d(*t) : *t;
   if (n.has_input(2)) {
-    const Tensor* c = g.initializer(n.inputs[2]);
-    const int64_t cols = w.dim(1);
-    if (a.beta != 1.f || !c || c->dtype() != DType::kFloat32 || c->numel() != cols ||
+    const Tensor* c = nullptr;
+    const int64_t cols = o.w.dim(1);
+    if (a.beta != 1.f || !float_initializer(g, n.inputs[2], c) || c->numel() != cols ||
         (c->rank() == 2 && c->dim(0) != 1) || c->rank() > 2)
       return false;
-    bias = n.inputs[2];
+    o.bias = c->reshaped({cols});
+  }
+  return true;
+}
+
+// Conv with a constant weight [M, C/group, k...] and optional bias [M]: per tensor, as ONNX
+// Runtime's ConvInteger; the bias is added as [1, M, 1, ...] to the NC... output.
+bool conv_operands(const ir::Graph& g, const ir::Node& n, DynamicOperands& o) {
+  const Tensor* w = nullptr;
+  if (g.is_initializer(n.inputs[0]) || !float_initializer(g, n.inputs[1], w) || w->rank() < 3) return false;
+  o.w = *w;
+  if (n.has_input(2)) {
+    const Tensor* b = nullptr;
+    if (!float_initializer(g, n.inputs[2], b) || b->shape() != Shape{w->dim(0)}) return false;
+    Shape s(size_t(w->rank()), 1);
+    s[1] = w->dim(0);
+    o.bias = b->reshaped(s);
   }
   return true;
 }
@@ -40,7 +78,8 @@ bool dynamic_operands(const ir::Graph& g, const ir::Node& n, Tensor& w, std::str
 
 ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantReport* report) {
   for (const std::string& op : config.op_types)
-    SHRINK_CHECK(op == "MatMul" || op == "Gemm", "dynamic quantization supports MatMul and Gemm, not '", op, "'");
+    SHRINK_CHECK(op == "MatMul" || op == "Gemm" || op == "Conv",
+                 "dynamic quantization supports MatMul, Gemm and Conv, not '", op, "'");
   SHRINK_CHECK(g.opset() >= 11, "dynamic quantization needs opset >= 11 (DynamicQuantizeLinear); the model has ",
                g.opset());
   prepare_graph(g);
@@ -48,37 +87,41 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
   r.bytes_before = initializer_bytes(g);
   ir::GraphBuilder b(g);
   std::map<std::string, std::vector<std::string>> dynamic_q;  // x -> DynamicQuantizeLinear outputs
+  auto quantized_input = [&](const std::string& x) -> const std::vector<std::string>& {
+    auto dq = dynamic_q.find(x);
+    if (dq == dynamic_q.end())
+      dq = dynamic_q.emplace(x, b.node("DynamicQuantizeLinear", {x}, {}, x + "_QuantizeLinear", 3)).first;
+    return dq->second;
+  };
   const size_t original = g.nodes.size();
   std::vector<bool> replaced(original, false);
   for (size_t i = 0; i < original; ++i) {
     const ir::Node n = g.nodes[i];
-    if (!n.domain.empty() || !config.op_types.count(n.op_type)) continue;
-    Tensor w;
-    std::string bias;
-    if (config.exclude.count(n.name) || !dynamic_operands(g, n, w, bias)) {
+    if (!n.domain.empty() || !config.op_types.count(n.op_type) || n.inputs.size() < 2) continue;
+    DynamicOperands o;
+    const bool conv = n.op_type == "Conv";
+    if (config.exclude.count(n.name) ||
+        !(conv ? conv_operands(g, n, o) : matmul_operands(g, n, config.per_channel, o))) {
       ++r.skipped[n.op_type];
       continue;
     }
-    const QuantizedWeight qw = quantize_weight(w, config.per_channel ? 1 : -1, config.reduce_range);
-    r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
-    r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
-    const std::string& x = n.inputs[0];
-    auto dq = dynamic_q.find(x);
-    if (dq == dynamic_q.end())
-      dq = dynamic_q.emplace(x, b.node("DynamicQuantizeLinear", {x}, {}, x + "_QuantizeLinear", 3)).first;
-    const std::string &xq = dq->second[0], &xs = dq->second[1], &xz = dq->second[2];
-    const std::string wq = b.constant(n.inputs[1] + "_quantized", qw.q);
-    const std::string ws = b.constant(n.inputs[1] + "_scale", qw.scale);
-    const std::string wz = b.constant(n.inputs[1] + "_zero_point", qw.zp);
-    const std::string acc = b.op("MatMulInteger", {xq, wq, xz, wz}, {}, n.name + "_MatMulInteger");
-    const std::string f = b.op("Cast", {acc}, {{"to", int64_t(DType::kFloat32)}}, n.name + "_output_cast");
-    const std::string scales = b.op("Mul", {xs, ws}, {}, n.name + "_scales_mul");
-    std::string y = b.op("Mul", {f, scales}, {}, n.name + "_output_scale_mul");
-    if (!bias.empty()) {
-      const Tensor& c = g.initializers.at(bias);
-      const std::string flat = c.rank() == 1 ? bias : b.constant(bias + "_flat", c.reshaped({c.numel()}));
-      y = b.op("Add", {y, flat}, {}, n.name + "_bias_add");
+    const std::vector<std::string> x = quantized_input(n.inputs[0]);
+    std::vector<std::string> w;
+    if (o.activations) {
+      w = quantized_input(n.inputs[1]);
+    } else {
+      const QuantizedWeight qw = quantize_weight(o.w, o.axis, config.reduce_range);
+      r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
+      r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
+      w = {b.constant(n.inputs[1] + "_quantized", qw.q), b.constant(n.inputs[1] + "_scale", qw.scale),
+           b.constant(n.inputs[1] + "_zero_point", qw.zp)};
     }
+    const std::string acc = conv ? b.op("ConvInteger", {x[0], w[0], x[2], w[2]}, n.attrs, n.name + "_ConvInteger")
+                                 : b.op("MatMulInteger", {x[0], w[0], x[2], w[2]}, {}, n.name + "_MatMulInteger");
+    const std::string f = b.op("Cast", {acc}, {{"to", int64_t(DType::kFloat32)}}, n.name + "_output_cast");
+    const std::string scales = b.op("Mul", {x[1], w[1]}, {}, n.name + "_scales_mul");
+    std::string y = b.op("Mul", {f, scales}, {}, n.name + "_output_scale_mul");
+    if (o.bias.defined()) y = b.op("Add", {y, b.constant(n.name + "_bias", o.bias)}, {}, n.name + "_bias_add");
     g.nodes.back().outputs[0] = n.outputs[0];
     replaced[i] = true;
     ++r.quantized[n.op_type];

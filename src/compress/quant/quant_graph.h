@@ -19,5 +19,8 @@ Tensor transpose_2d(const Tensor& t);
 // Readers of Dropout outputs (inference mode: no training_mode input, or a constant false) read its
 // input instead; the Dropout nodes then go (unless their output is a graph output).
 void bypass_inference_dropout(ir::Graph& g);
+// Rewrites a static QDQ graph into the QOperator form (QLinearConv / QLinearMatMul, int8 MaxPool and
+// reshapes; qoperator_form.cc); returns how many QLinear nodes it made.
+int64_t to_qoperator_form(ir::Graph& g);
 
 }  // namespace shrink::compress

@@ -2,7 +2,8 @@
 //   quantize_dynamic: int8 weights ahead of time, activations quantized per batch at run time, in
 //     ONNX Runtime's form DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul [-> Add].
 //   quantize_static: BatchNorm folded, then QuantizeLinear/DequantizeLinear pairs with ranges
-//     calibrated on data (observers.h), in the QDQ form passes/fuse_qdq.cc runs on int8 kernels.
+//     calibrated on data (observers.h), in the QDQ form passes/fuse_qdq.cc runs on int8 kernels, or
+//     in the QOperator form (QLinearConv / QLinearMatMul) passes/fuse_qoperators.cc maps onto them.
 #pragma once
 #include <functional>
 #include <map>
@@ -17,17 +18,22 @@
 namespace shrink::compress {
 
 struct DynamicQuantConfig {
-  std::set<std::string> op_types = {"MatMul", "Gemm"};  // of MatMul, Gemm
-  bool per_channel = false;                             // per output column, else per tensor
+  std::set<std::string> op_types = {"MatMul", "Gemm"};  // of MatMul, Gemm, Conv
+  bool per_channel = false;                             // MatMul / Gemm: per output column, else per tensor
   bool reduce_range = true;                             // 7-bit weights (quant_params.h)
   std::set<std::string> exclude;                        // node names left in float
 };
+
+// How static quantization is written: QuantizeLinear/DequantizeLinear around float ops (QDQ), or
+// QLinearConv / QLinearMatMul on int8 values with Quantize / Dequantize only at float boundaries.
+enum class QuantFormat { kQdq, kQOperator };
 
 struct StaticQuantConfig {
   std::set<std::string> op_types = {"Conv", "MatMul", "Gemm"};
   DType activation_type = DType::kUInt8;  // or kInt8
   bool reduce_range = true;
   std::string method = "minmax";          // an observer_methods() name
+  QuantFormat format = QuantFormat::kQdq;
   ObserverOptions observer;
   std::set<std::string> exclude;
 };
@@ -41,6 +47,9 @@ struct CalibrationData {
   int64_t batch = 32;
   int threads = 1;
   std::vector<float> mean, std;  // per-channel normalization, as in training (train::LoaderOptions)
+  // Samples with NaN / Inf (in the data, or in a calibrated tensor they lead to) are left out and
+  // listed in QuantReport::skipped_samples; otherwise they are bad input, named by batch and sample.
+  bool skip_nonfinite = false;
   CalibrationProgress progress;
 };
 
@@ -59,6 +68,7 @@ struct QuantReport {
   std::map<std::string, int64_t> skipped;             // op type -> candidate nodes left in float
   std::vector<TensorRange> ranges;                    // static only
   int64_t calibration_samples = 0;
+  std::vector<int64_t> skipped_samples;  // indices into the calibration data (skip_nonfinite)
 };
 
 ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantReport* report = nullptr);

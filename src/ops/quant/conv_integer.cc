@@ -26,9 +26,14 @@ void compute_conv_integer(const ir::Node& node, std::span<const Tensor> in, std:
   conv_int32(g, x32, w32, out[0]);
 }
 
+void validate(const ir::Node& node, std::span<const Tensor* const> c) {
+  validate_zero_point_types(node, c, {{0, 2}, {1, 3}});
+}
+
 }  // namespace
 
 extern const OpSchema kConvInteger{.op_type = "ConvInteger", .min_inputs = 2, .max_inputs = 4, .since_opset = 10,
-                                   .parse = parse, .infer = infer_conv_integer, .compute = compute_conv_integer};
+                                   .parse = parse, .infer = infer_conv_integer, .compute = compute_conv_integer,
+                                   .validate = validate};
 
 }  // namespace shrink::ops

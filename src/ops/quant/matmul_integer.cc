@@ -20,10 +20,14 @@ void compute_matmul_integer(const ir::Node& node, std::span<const Tensor> in, st
                operand_int32(node, in, 1, 3, false, "b_zero_point"), s, out[0]);
 }
 
+void validate(const ir::Node& node, std::span<const Tensor* const> c) {
+  validate_zero_point_types(node, c, {{0, 2}, {1, 3}});
+}
+
 }  // namespace
 
 extern const OpSchema kMatMulInteger{.op_type = "MatMulInteger", .min_inputs = 2, .max_inputs = 4,
                                      .since_opset = 10, .infer = infer_matmul_integer,
-                                     .compute = compute_matmul_integer};
+                                     .compute = compute_matmul_integer, .validate = validate};
 
 }  // namespace shrink::ops

@@ -71,6 +71,7 @@ void compute_qlinear_conv(const ir::Node& node, std::span<const Tensor> in, std:
 
 void validate(const ir::Node& node, std::span<const Tensor* const> c) {
   validate_scales(node, c, {{1, "x_scale"}, {4, "w_scale"}, {6, "y_scale"}});
+  validate_zero_point_types(node, c, {{0, 2}, {3, 5}});
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ void compute_qlinear_matmul(const ir::Node& node, std::span<const Tensor> in, st
 
 void validate(const ir::Node& node, std::span<const Tensor* const> c) {
   validate_scales(node, c, {{1, "a_scale"}, {4, "b_scale"}, {6, "y_scale"}});
+  validate_zero_point_types(node, c, {{0, 2}, {3, 5}});
 }
 
 }  // namespace

@@ -54,6 +54,16 @@ void validate_scales(const ir::Node& node, std::span<const Tensor* const> consta
     if (size_t(i) < constants.size() && constants[size_t(i)]) check_scales(node, *constants[size_t(i)], what);
 }
 
+void validate_zero_point_types(const ir::Node& node, std::span<const Tensor* const> constants,
+                               std::initializer_list<std::pair<int, int>> operand_zero_point) {
+  for (const auto& [x, z] : operand_zero_point) {
+    if (size_t(std::max(x, z)) >= constants.size() || !constants[size_t(x)] || !constants[size_t(z)]) continue;
+    const DType xt = constants[size_t(x)]->dtype(), zt = constants[size_t(z)]->dtype();
+    SHRINK_CHECK(xt == zt, node.label(), " input ", z, " (zero point) is ", dtype_name(zt), ", its operand (input ", x,
+                 ") is ", dtype_name(xt), ": they must have the same type");
+  }
+}
+
 void require_scale_dtype(const ir::Node& node, const ValueMeta& v, const char* what) {
   SHRINK_CHECK(v.dtype == DType::kFloat32 || v.dtype == DType::kFloat16 || v.dtype == DType::kBFloat16,
                node.label(), " ", what, " must be float32, float16 or bfloat16, got ", onnx_type_name(int(v.dtype)));

@@ -40,6 +40,11 @@ void check_scales(const ir::Node& node, const ValueMeta& scale, const char* what
 // scales, named `what` in errors.
 void validate_scales(const ir::Node& node, std::span<const Tensor* const> constants,
                      std::initializer_list<std::pair<int, const char*>> scale_inputs);
+// Load-time check (OpSchema::validate): for each (operand, zero point) input pair that are both
+// constants (weights), the zero point has the operand's type (an int8 weight with a uint8 zero point
+// would read 128 as -128).
+void validate_zero_point_types(const ir::Node& node, std::span<const Tensor* const> constants,
+                               std::initializer_list<std::pair<int, int>> operand_zero_point);
 // Fails unless `v` is a float32/float16/bfloat16 tensor.
 void require_scale_dtype(const ir::Node& node, const ValueMeta& v, const char* what);
 // Fails unless `v` holds one element (a per-tensor parameter).

@@ -108,14 +108,14 @@ DatasetFormat detect_format(const std::string& path) {
   fail_input(path, ": cannot tell the dataset format (use a .npy, .npz, -ubyte[.gz], .bin or .csv name)");
 }
 
-Dataset validate_dataset(Tensor x, Tensor y, const std::string& what) {
+Dataset validate_dataset(Tensor x, Tensor y, const std::string& what, bool allow_nonfinite) {
   SHRINK_CHECK(x.defined() && x.rank() >= 1, what, ": x must have a leading sample dimension");
   DType xd = x.dtype();
   SHRINK_CHECK(xd != DType::kBool && traits(xd).supported, what, ": x has unsupported dtype ", dtype_name(xd));
   x = to_dtype(x, is_float(xd) ? DType::kFloat32 : DType::kInt64);
   if (x.dtype() == DType::kFloat32) {
-    const float* p = x.data<float>();
-    for (int64_t i = 0; i < x.numel(); ++i)
+    const float* p = allow_nonfinite ? nullptr : x.data<float>();
+    for (int64_t i = 0; p && i < x.numel(); ++i)
       SHRINK_CHECK(std::isfinite(p[i]), what, ": x holds a non-finite value at element ", i);
   } else {
     const int64_t* p = x.data<int64_t>();
@@ -142,9 +142,9 @@ Dataset read_dataset(const std::string& path, const LoadOptions& o) {
   DatasetFormat f = o.format == DatasetFormat::kAuto ? detect_format(path) : o.format;
   switch (f) {
     case DatasetFormat::kNpy:
-      return validate_dataset(parse_npy(read_file(path, o.max_bytes), path), Tensor(), path);
+      return validate_dataset(parse_npy(read_file(path, o.max_bytes), path), Tensor(), path, o.allow_nonfinite);
     case DatasetFormat::kNpz:
-      return parse_npz(read_file(path, o.max_bytes), path, o.max_bytes);
+      return parse_npz(read_file(path, o.max_bytes), path, o.max_bytes, o.allow_nonfinite);
     case DatasetFormat::kIdx: {
       Tensor x = parse_idx_images(read_file(path, o.max_bytes), path, o.max_bytes);
       std::string labels = o.labels_path.empty() ? idx_labels_beside(path) : o.labels_path;

@@ -31,6 +31,7 @@ struct LoadOptions {
   std::string label_column;  // CSV: "" = a `label`/`y` header column, else the last; "none" = unlabelled
   Shape input_shape;         // CSV: reshape each row's features to this sample shape
   uint64_t max_bytes = uint64_t(1) << 32;  // bound on any file or decompressed member
+  bool allow_nonfinite = false;  // .npy / .npz: keep NaN / Inf in x (calibration names or skips them)
 };
 
 // Name of a format ("npy", "npz", "idx", "cifar10", "csv"); parse_format is its inverse.
@@ -46,6 +47,6 @@ void save_npz(const std::string& path, const Dataset& d, bool compress = false);
 
 // Checks x's dtype (float32/int64) and rank, y's dtype, length and non-negative labels;
 // converts other float x to float32 and other integer x / y to int64. `what` names the source.
-Dataset validate_dataset(Tensor x, Tensor y, const std::string& what);
+Dataset validate_dataset(Tensor x, Tensor y, const std::string& what, bool allow_nonfinite = false);
 
 }  // namespace shrink::train

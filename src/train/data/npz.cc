@@ -50,7 +50,7 @@ std::string read_member(zip_t* za, zip_int64_t index, const std::string& what, c
 
 }  // namespace
 
-Dataset parse_npz(std::string_view bytes, const std::string& what, uint64_t max_bytes) {
+Dataset parse_npz(std::string_view bytes, const std::string& what, uint64_t max_bytes, bool allow_nonfinite) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
@@ -76,7 +76,7 @@ Dataset parse_npz(std::string_view bytes, const std::string& what, uint64_t max_
   Tensor x = parse_npy(read_member(za.get(), xi, what, "x.npy", max_bytes), what + ":x.npy");
   Tensor y;
   if (yi >= 0) y = parse_npy(read_member(za.get(), yi, what, "y.npy", max_bytes), what + ":y.npy");
-  return validate_dataset(std::move(x), std::move(y), what);
+  return validate_dataset(std::move(x), std::move(y), what, allow_nonfinite);
 }
 
 std::string serialize_npz(const Dataset& d, bool compress) {

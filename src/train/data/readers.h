@@ -10,7 +10,7 @@
 namespace shrink::train {
 
 // .npz (zip of x.npy and optional y.npy, stored or deflated).
-Dataset parse_npz(std::string_view bytes, const std::string& what, uint64_t max_bytes);
+Dataset parse_npz(std::string_view bytes, const std::string& what, uint64_t max_bytes, bool allow_nonfinite = false);
 std::string serialize_npz(const Dataset& d, bool compress);
 
 // MNIST IDX: images idx3 uint8 -> float32 [N,1,H,W] in [0,1]; labels idx1 uint8 -> int64 [N].
