@@ -29,14 +29,12 @@ void print_sensitivity(const std::vector<compress::LayerSensitivity>& table, int
 }  // namespace
 
 void add_quantize_plus_options(CLI::App& cmd, QuantizePlusArgs& a) {
-  cmd.add_flag("--equalize", a.equalize,
-               "Cross-layer equalization first (Conv/Gemm/MatMul pairs through Relu/MaxPool; float outputs unchanged)");
-  cmd.add_flag("--bias-correction", a.bias_correction,
-               "Static: take the mean output error per channel (measured on --calib) off each layer's bias");
-  cmd.add_flag("--analyze", a.analyze,
-               "Static: per-layer sensitivity (each layer quantized alone), ranked, printed and in --report");
+  cmd.add_flag("--equalize", a.equalize, "Cross-layer equalization first (float outputs unchanged)");
+  cmd.add_flag("--bias-correction", a.bias_correction, "Static: take the mean output shift (on --calib) off each bias");
+  cmd.add_flag("--analyze", a.analyze, "Static: rank the layers by the error each causes quantized alone");
   cmd.add_option("--max-accuracy-drop", a.max_drop,
-                 "Static, with --eval: return the most sensitive layers to float until top-1 drops at most P points");
+                 "Static, with --eval: most sensitive layers back to float until top-1 drops <= P points")
+      ->type_name("P");
 }
 
 void check_quantize_plus(const QuantizePlusArgs& a, const std::string& mode, bool has_eval) {
