@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/latency.h"
 #include "cli/progress.h"
+#include "cli/quantize_plus.h"
 #include "cli/train_options.h"
 #include "compress/quant/quantize.h"
 #include "core/file_io.h"
@@ -28,6 +29,7 @@ struct QuantizeArgs {
   bool per_channel = false, no_reduce_range = false, skip_nonfinite = false;
   int64_t calib_samples = 256;
   int threads = 1;
+  QuantizePlusArgs plus;  // --equalize, --bias-correction, --analyze, --max-accuracy-drop
 };
 
 struct Measured {
@@ -67,6 +69,7 @@ int run_quantize(const QuantizeArgs& a) {
   const bool dynamic = a.mode == "dynamic";
   SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
   compress::make_observer(a.method);
+  check_quantize_plus(a.plus, a.mode, !a.eval.empty());
   ir::Graph model = onnx_io::load_model(a.model);
   train::Dataset eval_data;
   if (!a.eval.empty()) {
@@ -79,10 +82,12 @@ int run_quantize(const QuantizeArgs& a) {
   const bool reduce_range = !a.no_reduce_range;
   compress::QuantReport r;
   ir::Graph q;
+  nlohmann::json plus_report = nlohmann::json::object();
+  const ir::Graph base = equalize_if_asked(model, a.plus, plus_report);
   if (dynamic) {
     compress::DynamicQuantConfig c{.per_channel = a.per_channel, .reduce_range = reduce_range, .exclude = exclude};
     if (!ops.empty()) c.op_types = ops;
-    q = compress::quantize_dynamic(model, c, &r);
+    q = compress::quantize_dynamic(base, c, &r);
   } else {
     compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
                                   .reduce_range = reduce_range, .method = a.method,
@@ -104,9 +109,11 @@ int run_quantize(const QuantizeArgs& a) {
       if (done == total) progress.finish(text + " in " + format_duration(s));
       else progress.update(text, double(done) / double(total), s);
     };
-    q = compress::quantize_static(model, c, calib, &r);
+    q = quantize_static_plus(base, c, calib, a.plus, eval_data, {.threads = a.threads, .mean = a.mean, .std = a.std}, r,
+                             plus_report);
     warn_skipped(r.skipped_samples);
   }
+  r.bytes_before = compress::initializer_bytes(model);  // the input model's, also when equalization folded BN
   nlohmann::json j{{"model", a.model}, {"output", a.out}, {"mode", a.mode}, {"reduce_range", reduce_range},
                    {"bytes_before", r.bytes_before}, {"bytes_after", r.bytes_after},
                    {"weight_bytes_before", r.weight_bytes_before}, {"weight_bytes_after", r.weight_bytes_after},
@@ -123,6 +130,7 @@ int run_quantize(const QuantizeArgs& a) {
                         {"zero_point", t.zero_point}});
     j["ranges"] = ranges;
   }
+  j.update(plus_report);
   std::printf("size      %lld -> %lld bytes of initializers (%.2fx)\n", (long long)r.bytes_before,
               (long long)r.bytes_after, double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after)));
   std::printf("quantized");
@@ -182,6 +190,7 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--eval", a->eval, "Labelled dataset: accuracy and batch-1 latency before and after");
   cmd->add_option("--report", a->report, "Write the report as JSON");
   cmd->add_option("--threads", a->threads, "Threads")->capture_default_str();
+  add_quantize_plus_options(*cmd, a->plus);
   cmd->callback([&action, a] { action = [a] { return run_quantize(*a); }; });
 }
 

@@ -36,6 +36,7 @@ struct StaticQuantConfig {
   QuantFormat format = QuantFormat::kQdq;
   ObserverOptions observer;
   std::set<std::string> exclude;
+  bool bias_correction = false;  // empirical bias correction on the calibration data (bias_correction.h)
 };
 
 // Progress of calibration: batches done of total.
@@ -61,6 +62,14 @@ struct TensorRange {
   int32_t zero_point = 0;
 };
 
+// One node's empirical bias correction: the mean output error per channel it took off the bias.
+struct BiasCorrection {
+  std::string node;
+  int64_t channels = 0;
+  double mean_abs_shift = 0, max_abs_shift = 0;  // |E[y_q - y_f]| over the channels
+  double bias_rms = 0;                           // RMS of the bias before, for scale
+};
+
 struct QuantReport {
   int64_t bytes_before = 0, bytes_after = 0;          // all initializers
   int64_t weight_bytes_before = 0, weight_bytes_after = 0;  // the quantized layers' weights (+ scales)
@@ -69,6 +78,7 @@ struct QuantReport {
   std::vector<TensorRange> ranges;                    // static only
   int64_t calibration_samples = 0;
   std::vector<int64_t> skipped_samples;  // indices into the calibration data (skip_nonfinite)
+  std::vector<BiasCorrection> bias_corrections;       // static with bias_correction
 };
 
 ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantReport* report = nullptr);

@@ -5,7 +5,14 @@
 // reshapes between quantized tensors share their input's range so they run on int8 values. A MatMul
 // of two activations (attention) gets both inputs quantized. The QOperator form (qoperator_form.cc)
 // also needs the range of every QLinear output: Gemm becomes MatMul [+ bias Add] first, and the
-// product before a bias Add is calibrated too.
+// product before a bias Add is calibrated too. StaticQuantizer calibrates once and emits any subset
+// of the nodes (static_quantizer.h).
+#include "compress/quant/static_quantizer.h"
+
+#include <algorithm>
+
+#include "compress/quant/bias_correction.h"
+#include "compress/quant/calib_batches.h"
 #include "compress/quant/calibrate.h"
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
@@ -136,7 +143,7 @@ std::set<std::string> gemm_as_matmul(ir::Graph& g, const StaticQuantConfig& conf
 }
 
 Plan make_plan(const ir::Graph& g, const StaticQuantConfig& config, const std::set<std::string>& gemms,
-               QuantReport& r) {
+               const std::set<std::string>& keep_float, QuantReport& r) {
   const bool qoperator = config.format == QuantFormat::kQOperator;
   Plan p;
   const auto readers = readers_of(g);
@@ -158,7 +165,7 @@ Plan make_plan(const ir::Graph& g, const StaticQuantConfig& config, const std::s
     const std::string op = gemms.count(n.name) ? "Gemm" : n.op_type;
     if (!config.op_types.count(op)) continue;
     const bool activations = activation_matmul(g, n);
-    if (config.exclude.count(n.name) || (!activations && weight_axis(g, n) < 0)) {
+    if (config.exclude.count(n.name) || keep_float.count(n.name) || (!activations && weight_axis(g, n) < 0)) {
       ++r.skipped[op];
       continue;
     }
@@ -176,39 +183,76 @@ Plan make_plan(const ir::Graph& g, const StaticQuantConfig& config, const std::s
 
 }  // namespace
 
-ir::Graph quantize_static(ir::Graph g, const StaticQuantConfig& config, const CalibrationData& calib,
-                          QuantReport* report) {
-  for (const std::string& op : config.op_types)
+StaticQuantizer::StaticQuantizer(ir::Graph model, StaticQuantConfig config, CalibrationData calib)
+    : config_(std::move(config)), calib_(std::move(calib)), g_(std::move(model)) {
+  for (const std::string& op : config_.op_types)
     SHRINK_CHECK(op == "Conv" || op == "MatMul" || op == "Gemm",
                  "static quantization supports Conv, MatMul and Gemm, not '", op, "'");
-  SHRINK_CHECK(config.activation_type == DType::kUInt8 || config.activation_type == DType::kInt8,
+  SHRINK_CHECK(config_.activation_type == DType::kUInt8 || config_.activation_type == DType::kInt8,
                "activation type must be uint8 or int8");
-  make_observer(config.method, config.observer);  // an unknown method fails before any work
-  SHRINK_CHECK(g.opset() >= 13, "static quantization needs opset >= 13 (per-channel DequantizeLinear); the model has ",
-               g.opset());
-  prepare_graph(g);
-  QuantReport r;
-  r.bytes_before = initializer_bytes(g);
-  g = passes::optimize_for_export(std::move(g));
-  bypass_inference_dropout(g);
-  prepare_graph(g);
-  const std::set<std::string> gemms =
-      config.format == QuantFormat::kQOperator ? gemm_as_matmul(g, config) : std::set<std::string>{};
-  const Plan plan = make_plan(g, config, gemms, r);
-
+  make_observer(config_.method, config_.observer);  // an unknown method fails before any work
+  SHRINK_CHECK(g_.opset() >= 13, "static quantization needs opset >= 13 (per-channel DequantizeLinear); the model has ",
+               g_.opset());
+  prepare_graph(g_);
+  bytes_before_ = initializer_bytes(g_);
+  g_ = passes::optimize_for_export(std::move(g_));
+  bypass_inference_dropout(g_);
+  prepare_graph(g_);
+  if (config_.format == QuantFormat::kQOperator) gemms_ = gemm_as_matmul(g_, config_);
+  QuantReport counts;
+  const Plan plan = make_plan(g_, config_, gemms_, {}, counts);
+  const auto readers = readers_of(g_);
+  std::set<std::string> graph_outputs;
+  for (const auto& o : g_.outputs) graph_outputs.insert(o.name);
+  for (size_t i : plan.nodes) {
+    const ir::Node& n = g_.nodes[i];
+    candidates_.push_back({n.name, gemms_.count(n.name) ? "Gemm" : n.op_type, n.outputs[0],
+                           chain_end(g_, readers, graph_outputs, n).value});
+  }
+  same_as_ = plan.same_as;
   std::vector<std::string> observed;
   for (const auto& t : plan.tensors)
     if (!plan.same_as.count(t)) observed.push_back(t);
-  const auto ranges =
-      calibrate(g, observed, config.method, config.observer, calib, &r.calibration_samples, &r.skipped_samples);
+  ranges_ = calibrate(g_, observed, config_.method, config_.observer, calib_, &calibration_samples_,
+                      &skipped_samples_);
+  if (config_.bias_correction) {
+    std::vector<std::string> names;
+    for (const auto& c : candidates_) names.push_back(c.name);
+    bias_sites_ = bias_sites(g_, names);
+    batches_ = calibration_batches(g_, calib_);
+    float_means_ = channel_means(g_, bias_sites_, batches_, calib_.threads);
+  }
+}
+
+ir::Graph StaticQuantizer::quantize(const std::set<std::string>& keep_float, QuantReport* report) const {
+  for (const std::string& name : keep_float) {
+    bool known = false;
+    for (const auto& c : candidates_) known |= c.name == name;
+    SHRINK_CHECK(known, "no quantized node is named '", name, "'");
+  }
+  ir::Graph g = g_;
+  QuantReport r;
+  r.bytes_before = bytes_before_;
+  r.calibration_samples = calibration_samples_;
+  r.skipped_samples = skipped_samples_;
+  const Plan plan = make_plan(g, config_, gemms_, keep_float, r);
+  // A tensor whose range the full plan shares from another (MaxPool's output) may be quantized on
+  // its own here, when what it shared from is not: it takes the same range.
+  auto range_of = [&](std::string t) {
+    if (auto s = plan.same_as.find(t); s != plan.same_as.end()) t = s->second;
+    if (auto s = same_as_.find(t); s != same_as_.end() && !ranges_.count(t)) t = s->second;
+    return ranges_.at(t);
+  };
 
   ir::GraphBuilder b(g);
   const size_t original = g.nodes.size();
+  std::vector<std::string> quantized;
   for (size_t i : plan.nodes) {
     ir::Node& n = g.nodes[i];
+    quantized.push_back(n.name);
     const std::string w = n.inputs[1];
     const int64_t axis = weight_axis(g, n);
-    QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config.reduce_range);
+    QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config_.reduce_range);
     r.weight_bytes_before += int64_t(g.initializers.at(w).nbytes());
     r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
     const std::string dq = b.op("DequantizeLinear",
@@ -218,12 +262,11 @@ ir::Graph quantize_static(ir::Graph g, const StaticQuantConfig& config, const Ca
     g.nodes[i].inputs[1] = dq;  // b.op may have reallocated g.nodes
   }
   for (const std::string& t : plan.tensors) {
-    auto src = plan.same_as.find(t);
-    const Range range = ranges.at(src == plan.same_as.end() ? t : src->second);
-    const QuantParams qp = activation_params(range, config.activation_type);
+    const Range range = range_of(t);
+    const QuantParams qp = activation_params(range, config_.activation_type);
     r.ranges.push_back({t, range, qp.scale, qp.zero_point});
     const std::string s = b.constant(t + "_scale", scale_tensor(qp.scale));
-    const std::string z = b.constant(t + "_zero_point", zero_point_tensor(qp.zero_point, config.activation_type));
+    const std::string z = b.constant(t + "_zero_point", zero_point_tensor(qp.zero_point, config_.activation_type));
     const std::string q = b.op("QuantizeLinear", {t, s, z}, {}, t + "_QuantizeLinear");
     const std::string dq = b.op("DequantizeLinear", {q, s, z}, {}, t + "_DequantizeLinear");
     for (size_t i = 0; i < original; ++i)
@@ -231,10 +274,21 @@ ir::Graph quantize_static(ir::Graph g, const StaticQuantConfig& config, const Ca
         if (in == t) in = dq;
   }
   finish_graph(g, {});
-  if (config.format == QuantFormat::kQOperator) to_qoperator_form(g);
+  if (config_.bias_correction) {
+    std::vector<BiasSite> sites;
+    for (const auto& site : bias_sites_)
+      if (std::find(quantized.begin(), quantized.end(), site.node) != quantized.end()) sites.push_back(site);
+    r.bias_corrections = correct_bias(g, sites, float_means_, batches_, calib_.threads, progress_);
+  }
+  if (config_.format == QuantFormat::kQOperator) to_qoperator_form(g);
   r.bytes_after = initializer_bytes(g);
   if (report) *report = std::move(r);
   return g;
+}
+
+ir::Graph quantize_static(ir::Graph g, const StaticQuantConfig& config, const CalibrationData& calib,
+                          QuantReport* report) {
+  return StaticQuantizer(std::move(g), config, calib).quantize({}, report);
 }
 
 }  // namespace shrink::compress
