@@ -22,6 +22,31 @@ namespace {
 // re-packs B on every call, while oneDNN's kernel reads its pre-reordered copy (3x faster at M=1).
 constexpr int64_t kMinRows = 16;
 
+// Row-major C[m, n] = alpha * op(A) * op(B) + beta * C with A not transposed. With several threads
+// and enough rows the rows are split evenly and each thread runs a single-threaded sgemm on its
+// block (OpenBLAS's OpenMP build runs sequentially inside a parallel region): OpenBLAS's own
+// threading scales poorly on the 64-256-row products of batched MLPs and Transformer layers.
+void sgemm_rows(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda, const float* b,
+                bool trans_b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const int threads = num_threads();
+  const auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  constexpr int64_t kMinRowsPerThread = 16;
+  if (threads <= 1 || m < 2 * kMinRowsPerThread) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, tb, int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c,
+                int(ldc));
+    return;
+  }
+  const int parts = int(std::min<int64_t>(threads, m / kMinRowsPerThread));
+#pragma omp parallel for num_threads(parts) schedule(static)
+  for (int p = 0; p < parts; ++p) {
+    // Row blocks in multiples of 8 (OpenBLAS's register tile) where possible.
+    const int64_t r0 = m * p / parts / 8 * 8, r1 = p + 1 == parts ? m : m * (p + 1) / parts / 8 * 8;
+    if (r1 > r0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, tb, int(r1 - r0), int(n), int(k), alpha, a + r0 * lda, int(lda), b,
+                  int(ldb), beta, c + r0 * ldc, int(ldc));
+  }
+}
+
 bool all_float32(std::span<const ops::ValueMeta> in) {
   for (const auto& m : in)
     if (m.present() && m.dtype != DType::kFloat32) return false;
@@ -57,6 +82,7 @@ class SgemmMatMul final : public Kernel {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.f, a + ao, int(k), b + bo,
                   int(n), 0.f, c + t * m * n, int(n));
     };
+    if (batches == 1) return sgemm_rows(m, n, k, 1.f, a, k, b, false, n, 0.f, c, n);
     // Many small products (attention heads): one per thread, each sgemm then runs single-threaded
     // (OpenBLAS's OpenMP build does not nest). Few large ones: sgemm threads each.
     const int threads = num_threads();
@@ -94,8 +120,7 @@ class SgemmFusedMatMul final : public Kernel {
   SgemmFusedMatMul(const ops::FusedMatMulAttrs& a, int64_t m, int64_t n, int64_t k) : a_(a), m_(m), n_(n), k_(k) {}
   void run(std::span<const Tensor> in, std::span<Tensor> out) override {
     float* y = out[0].data<float>();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m_), int(n_), int(k_), 1.f, in[0].data<float>(),
-                int(k_), in[1].data<float>(), int(n_), 0.f, y, int(n_));
+    sgemm_rows(m_, n_, k_, 1.f, in[0].data<float>(), k_, in[1].data<float>(), false, n_, 0.f, y, n_);
     const float* bias = in.size() > 2 && in[2].defined() ? in[2].data<float>() : nullptr;
     const float* res = in.size() > 3 && in[3].defined() ? in[3].data<float>() : nullptr;
     if (!bias && !res && a_.activation == ops::Activation::kNone) return;
@@ -159,9 +184,13 @@ class SgemmGemm final : public Kernel {
       }
       beta = a_.beta;
     }
-    cblas_sgemm(CblasRowMajor, a_.trans_a ? CblasTrans : CblasNoTrans, a_.trans_b ? CblasTrans : CblasNoTrans, int(m_),
-                int(n_), int(k_), a_.alpha, in[0].data<float>(), int(a_.trans_a ? m_ : k_), in[1].data<float>(),
-                int(a_.trans_b ? k_ : n_), beta, y, int(n_));
+    if (!a_.trans_a) {
+      sgemm_rows(m_, n_, k_, a_.alpha, in[0].data<float>(), k_, in[1].data<float>(), a_.trans_b, a_.trans_b ? k_ : n_,
+                 beta, y, n_);
+      return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, a_.trans_b ? CblasTrans : CblasNoTrans, int(m_), int(n_), int(k_), a_.alpha,
+                in[0].data<float>(), int(m_), in[1].data<float>(), int(a_.trans_b ? k_ : n_), beta, y, int(n_));
   }
   std::string_view name() const override { return "blas:sgemm"; }
 
