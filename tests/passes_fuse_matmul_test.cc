@@ -102,5 +102,35 @@ TEST(FuseMatMul, ResidualThatWidensTheResultBroadcasts) {
   EXPECT_EQ(kernel_of(fast, "FusedMatMul"), "ref");
 }
 
+// y = Relu(Gemm(x, W, C)) with transB = 1 and beta 0.5, as PyTorch exports a Linear (+ ReLU).
+ir::Graph gemm_layer(Shape c_shape) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{-1, "N"}, {24}}, ""});
+  ir::GraphBuilder b(g);
+  auto w = b.constant("w", random({40, 24}, 1));
+  auto c = b.constant("c", random(c_shape, 2));
+  auto y = b.op("Gemm", {"x", w, c}, {{"transB", int64_t(1)}, {"beta", 0.5f}}, "gemm");
+  g.outputs.push_back({b.op("Relu", {y}, {}, "relu"), DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  return g;
+}
+
+TEST(FuseMatMul, GemmWithConstantWeightBecomesFusedMatMul) {
+  ir::Graph g = gemm_layer({40});
+  ir::Graph f = passes::fuse_matmul(g);
+  ASSERT_EQ(f.nodes.size(), 1u);
+  EXPECT_EQ(f.nodes[0].op_type, "FusedMatMul");
+  EXPECT_EQ(f.initializers.count("w"), 0u) << "the transposed copy replaces the weight";
+  runtime::Session ref(g, {.optimize = false, .reference_only = true}), fast(g);
+  for (int64_t rows : {1, 7, 64}) {
+    Tensor x = random({rows, 24}, uint64_t(rows));
+    EXPECT_LE(max_rel_diff(fast.run({x})[0], ref.run({x})[0]), 1e-5) << "rows " << rows;
+    EXPECT_EQ(kernel_of(fast, "FusedMatMul"), rows >= 16 ? "blas:sgemm" : "onednn:matmul");
+  }
+  // A full [M, N] C is not a bias row: the Gemm stays.
+  EXPECT_EQ(count_op(passes::fuse_matmul(gemm_layer({3, 40})), "FusedMatMul"), 0);
+}
+
 }  // namespace
 }  // namespace shrink
