@@ -32,8 +32,9 @@ quant mlp mlp_static --mode static --calib "$OUT/calib_784.npy" --calib-samples 
 quant transformer transformer_dynamic --mode dynamic
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 field() { "$PY" -c "import json,sys; print(json.load(sys.stdin)['median_ms'])"; }
-sh_ms() { "$SHRINK" bench "$1" --threads "$2" --batch "$3" --warmup 3 --iters "$ITERS" --json | field; }
-ort_ms() { node "$ROOT/bench/ort_bench.js" "$1" --threads "$2" --batch "$3" --warmup 3 --iters "$ITERS" --json | field; }
+# A run that fails shows as nan in the table (and its error on stderr) instead of ending the benchmark.
+sh_ms() { "$SHRINK" bench "$1" --threads "$2" --batch "$3" --warmup 3 --iters "$ITERS" --json | field || echo nan; }
+ort_ms() { node "$ROOT/bench/ort_bench.js" "$1" --threads "$2" --batch "$3" --warmup 3 --iters "$ITERS" --json | field || echo nan; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
 echo "| model | int8 form | batch | threads | shrink fp32 ms | shrink int8 ms | ORT fp32 ms | ORT int8 ms | shrink int8/fp32 | shrink int8/ORT int8 |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"

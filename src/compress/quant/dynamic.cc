@@ -2,6 +2,9 @@
 // Runtime's quantize_dynamic emits (passes/fuse_qoperators.cc maps it onto the int8 kernels):
 //   DynamicQuantizeLinear(x) -> MatMulInteger(x_q, W_q, x_zp, W_zp) -> Cast(float)
 //     -> Mul(Mul(x_scale, W_scale)) [-> Add(bias), Gemm's C]
+#include <array>
+#include <map>
+
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
@@ -48,6 +51,8 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
   r.bytes_before = initializer_bytes(g);
   ir::GraphBuilder b(g);
   std::map<std::string, std::vector<std::string>> dynamic_q;  // x -> DynamicQuantizeLinear outputs
+  // A weight read by several nodes (shared layers) is quantized once: (weight, transposed) -> q, scale, zp.
+  std::map<std::pair<std::string, bool>, std::array<std::string, 3>> weights_q;
   const size_t original = g.nodes.size();
   std::vector<bool> replaced(original, false);
   for (size_t i = 0; i < original; ++i) {
@@ -59,17 +64,25 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
       ++r.skipped[n.op_type];
       continue;
     }
-    const QuantizedWeight qw = quantize_weight(w, config.per_channel ? 1 : -1, config.reduce_range);
-    r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
-    r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
+    const bool transposed = n.op_type == "Gemm" && n.attrs_as<ops::GemmAttrs>().trans_b;
+    auto wq_it = weights_q.find({n.inputs[1], transposed});
+    if (wq_it == weights_q.end()) {
+      const QuantizedWeight qw = quantize_weight(w, config.per_channel ? 1 : -1, config.reduce_range);
+      r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
+      r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
+      wq_it = weights_q
+                  .emplace(std::pair{n.inputs[1], transposed},
+                           std::array<std::string, 3>{b.constant(n.inputs[1] + "_quantized", qw.q),
+                                                      b.constant(n.inputs[1] + "_scale", qw.scale),
+                                                      b.constant(n.inputs[1] + "_zero_point", qw.zp)})
+                  .first;
+    }
+    const auto& [wq, ws, wz] = wq_it->second;
     const std::string& x = n.inputs[0];
     auto dq = dynamic_q.find(x);
     if (dq == dynamic_q.end())
       dq = dynamic_q.emplace(x, b.node("DynamicQuantizeLinear", {x}, {}, x + "_QuantizeLinear", 3)).first;
     const std::string &xq = dq->second[0], &xs = dq->second[1], &xz = dq->second[2];
-    const std::string wq = b.constant(n.inputs[1] + "_quantized", qw.q);
-    const std::string ws = b.constant(n.inputs[1] + "_scale", qw.scale);
-    const std::string wz = b.constant(n.inputs[1] + "_zero_point", qw.zp);
     const std::string acc = b.op("MatMulInteger", {xq, wq, xz, wz}, {}, n.name + "_MatMulInteger");
     const std::string f = b.op("Cast", {acc}, {{"to", int64_t(DType::kFloat32)}}, n.name + "_output_cast");
     const std::string scales = b.op("Mul", {xs, ws}, {}, n.name + "_scales_mul");
