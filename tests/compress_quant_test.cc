@@ -145,6 +145,33 @@ TEST(CompressQuant, DynamicSharedWeightsThroughIdentity) {
   EXPECT_LT(a.rel_err, 0.05);
 }
 
+// A dynamic QMatMul reads its constant weight scales and bias on every run (the x scale is known
+// only then). The session once handed kernels pointers into a per-step vector that a later node with
+// more inputs (here a Concat of 9) reallocates: from the second run the scales were freed memory
+// (x_scale = inf errors, garbage logits; ASan: heap-use-after-free).
+TEST(CompressQuant, DynamicScalesStayValidAcrossRuns) {
+  ir::Graph g = compress::quantize_dynamic(model("mlp"), {});
+  const std::string logits = g.outputs[0].name;
+  ir::Node cat;
+  cat.op_type = "Concat";
+  cat.name = "wide_concat";
+  cat.inputs.assign(9, logits);
+  cat.outputs = {"wide"};
+  cat.attrs["axis"] = int64_t(1);
+  g.nodes.push_back(cat);
+  g.outputs.push_back({"wide", DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  ir::verify(g);
+  const Tensor x = images(4, 12).x;
+  const Tensor once = runtime::Session(g).run({x})[0];
+  runtime::Session s(g);
+  for (int run = 0; run < 4; ++run) {
+    const Tensor y = s.run({x})[0];
+    ASSERT_EQ(y.numel(), once.numel());
+    for (int64_t i = 0; i < y.numel(); ++i) ASSERT_EQ(y.data<float>()[i], once.data<float>()[i]) << "run " << run;
+  }
+}
+
 ir::Graph expect_static(const std::string& arch, const std::string& method, DType act, QuantReport& r) {
   SCOPED_TRACE(arch + " " + method);
   const ir::Graph g = model(arch);
