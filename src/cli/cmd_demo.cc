@@ -25,7 +25,7 @@ struct DemoArgs {
   std::string out_dir = "shrink-demo";
   bool quick = false;
   int threads = 1;
-  int iters = 30;
+  int iters = 200;
 };
 
 // One model of the demo: its data, architecture and training recipe.
