@@ -15,6 +15,8 @@
 #include "core/npy.h"
 #include "core/rng.h"
 #include "onnx/model_io.h"
+#include "ops/op.h"
+#include "passes/passes.h"
 #include "runtime/session.h"
 #include "train/data/synth.h"
 #include "train/models/model_zoo.h"
@@ -99,6 +101,75 @@ TEST(CompressQuant, DynamicMlpCnnTransformer) {
     expect_dynamic("mlp", pc, x);
     expect_dynamic("cnn-small", pc, x);
     expect_dynamic("transformer", pc, train::synth_sequences(64, 5).x);
+  }
+}
+
+// PyTorch's exporter shares equal weights through Identity(initializer) (nn.TransformerEncoder's
+// deep-copied layers): such weights are quantized, once, however many nodes read them.
+TEST(CompressQuant, DynamicSharedWeightsThroughIdentity) {
+  ir::Graph g = train::build_model({.arch = "mlp", .input = {16}, .width = 16, .depth = 2, .seed = 2});
+  std::vector<ir::Node*> matmuls;
+  for (auto& n : g.nodes)
+    if (n.op_type == "MatMul" || n.op_type == "Gemm") matmuls.push_back(&n);
+  ASSERT_EQ(matmuls.size(), 3u);
+  const std::string shared = matmuls[1]->inputs[1];
+  ASSERT_EQ(g.initializers.at(matmuls[0]->inputs[1]).shape(), g.initializers.at(shared).shape());
+  ir::Node id;
+  id.op_type = "Identity";
+  id.name = "shared_weight";
+  id.inputs = {shared};
+  id.outputs = {"shared_weight_out"};
+  matmuls[0]->inputs[1] = matmuls[1]->inputs[1] = "shared_weight_out";
+  g.nodes.insert(g.nodes.begin(), id);
+  g = passes::eliminate_dead_code(std::move(g));
+  ops::bind_all(g);
+  ir::verify(g);
+  QuantReport r;
+  const ir::Graph q = compress::quantize_dynamic(g, {}, &r);
+  int64_t quantized = 0, readers = 0, identities = 0;
+  for (const auto& [op, k] : r.quantized) quantized += k;
+  EXPECT_EQ(quantized, 3);
+  EXPECT_TRUE(r.skipped.empty());
+  for (const auto& n : q.nodes) {
+    identities += n.op_type == "Identity";
+    readers += n.op_type == "MatMulInteger" && n.inputs[1] == shared + "_quantized";
+  }
+  EXPECT_EQ(identities, 0);
+  EXPECT_EQ(readers, 2) << "the shared weight is quantized once, for both readers";
+  EXPECT_LT(r.bytes_after, r.bytes_before / 3);
+  Rng rng(4);
+  Tensor x(DType::kFloat32, {64, 16});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = rng.uniform(-1.f, 1.f);
+  const Agreement a = compare(g, q, x);
+  EXPECT_EQ(a.int8_ops, 3);
+  EXPECT_GE(a.top1, 0.95);
+  EXPECT_LT(a.rel_err, 0.05);
+}
+
+// A dynamic QMatMul reads its constant weight scales and bias on every run (the x scale is known
+// only then). The session once handed kernels pointers into a per-step vector that a later node with
+// more inputs (here a Concat of 9) reallocates: from the second run the scales were freed memory
+// (x_scale = inf errors, garbage logits; ASan: heap-use-after-free).
+TEST(CompressQuant, DynamicScalesStayValidAcrossRuns) {
+  ir::Graph g = compress::quantize_dynamic(model("mlp"), {});
+  const std::string logits = g.outputs[0].name;
+  ir::Node cat;
+  cat.op_type = "Concat";
+  cat.name = "wide_concat";
+  cat.inputs.assign(9, logits);
+  cat.outputs = {"wide"};
+  cat.attrs["axis"] = int64_t(1);
+  g.nodes.push_back(cat);
+  g.outputs.push_back({"wide", DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  ir::verify(g);
+  const Tensor x = images(4, 12).x;
+  const Tensor once = runtime::Session(g).run({x})[0];
+  runtime::Session s(g);
+  for (int run = 0; run < 4; ++run) {
+    const Tensor y = s.run({x})[0];
+    ASSERT_EQ(y.numel(), once.numel());
+    for (int64_t i = 0; i < y.numel(); ++i) ASSERT_EQ(y.data<float>()[i], once.data<float>()[i]) << "run " << run;
   }
 }
 

@@ -84,6 +84,7 @@ int run_quantize(const QuantizeArgs& a) {
   ir::Graph q;
   nlohmann::json plus_report = nlohmann::json::object();
   const ir::Graph base = equalize_if_asked(model, a.plus, plus_report);
+  double calib_seconds = 0;
   if (dynamic) {
     compress::DynamicQuantConfig c{.per_channel = a.per_channel, .reduce_range = reduce_range, .exclude = exclude};
     if (!ops.empty()) c.op_types = ops;
@@ -111,19 +112,23 @@ int run_quantize(const QuantizeArgs& a) {
     };
     q = quantize_static_plus(base, c, calib, a.plus, eval_data, {.threads = a.threads, .mean = a.mean, .std = a.std}, r,
                              plus_report);
+    calib_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     warn_skipped(r.skipped_samples);
   }
   r.bytes_before = compress::initializer_bytes(model);  // the input model's, also when equalization folded BN
   nlohmann::json j{{"model", a.model}, {"output", a.out}, {"mode", a.mode}, {"reduce_range", reduce_range},
                    {"bytes_before", r.bytes_before}, {"bytes_after", r.bytes_after},
                    {"weight_bytes_before", r.weight_bytes_before}, {"weight_bytes_after", r.weight_bytes_after},
+                   {"size_ratio", double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after))},
+                   {"weight_size_ratio", double(r.weight_bytes_before) / double(std::max<int64_t>(1, r.weight_bytes_after))},
                    {"quantized", r.quantized}, {"skipped", r.skipped}};
   if (!dynamic) {
     j["format"] = a.format;
     j["calibration"] = {{"method", a.method},
                         {"samples", r.calibration_samples},
                         {"activation_type", a.activation_type},
-                        {"skipped_samples", r.skipped_samples}};
+                        {"skipped_samples", r.skipped_samples},
+                        {"seconds", calib_seconds}};
     nlohmann::json ranges = nlohmann::json::array();
     for (const auto& t : r.ranges)
       ranges.push_back({{"tensor", t.tensor}, {"min", t.range.lo}, {"max", t.range.hi}, {"scale", t.scale},
@@ -131,8 +136,11 @@ int run_quantize(const QuantizeArgs& a) {
     j["ranges"] = ranges;
   }
   j.update(plus_report);
-  std::printf("size      %lld -> %lld bytes of initializers (%.2fx)\n", (long long)r.bytes_before,
-              (long long)r.bytes_after, double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after)));
+  std::printf("size      %lld -> %lld bytes of initializers (%.2fx); quantized layers' weights %lld -> %lld (%.2fx)\n",
+              (long long)r.bytes_before, (long long)r.bytes_after,
+              double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after)), (long long)r.weight_bytes_before,
+              (long long)r.weight_bytes_after,
+              double(r.weight_bytes_before) / double(std::max<int64_t>(1, r.weight_bytes_after)));
   std::printf("quantized");
   for (const auto& [op, n] : r.quantized) std::printf(" %s:%lld", op.c_str(), (long long)n);
   if (r.quantized.empty()) std::printf(" nothing");
@@ -140,13 +148,14 @@ int run_quantize(const QuantizeArgs& a) {
   std::printf("\n");
   if (!a.eval.empty()) {
     const Measured before = measure(model, eval_data, a), after = measure(q, eval_data, a);
-    std::printf("top-1     %.2f%% -> %.2f%% on %lld samples\n", 100 * before.top1, 100 * after.top1,
-                (long long)eval_data.size());
-    std::printf("latency   %.3f -> %.3f ms (median, batch 1, %d thread%s)\n", before.latency_ms, after.latency_ms,
-                a.threads, a.threads == 1 ? "" : "s");
+    std::printf("top-1     %.2f%% -> %.2f%% (%+.2f points) on %lld samples\n", 100 * before.top1, 100 * after.top1,
+                100 * (after.top1 - before.top1), (long long)eval_data.size());
+    std::printf("latency   %.3f -> %.3f ms (%.2fx; median, batch 1, %d thread%s)\n", before.latency_ms, after.latency_ms,
+                after.latency_ms / before.latency_ms, a.threads, a.threads == 1 ? "" : "s");
     j["eval"] = {{"data", a.eval}, {"samples", eval_data.size()}, {"top1_before", before.top1},
                  {"top1_after", after.top1}, {"latency_ms_before", before.latency_ms},
-                 {"latency_ms_after", after.latency_ms}, {"threads", a.threads}};
+                 {"latency_ms_after", after.latency_ms}, {"accuracy_change", after.top1 - before.top1},
+                 {"latency_ratio", after.latency_ms / before.latency_ms}, {"threads", a.threads}};
   }
   onnx_io::save_model(q, a.out);
   if (!a.report.empty()) write_file_atomic(a.report, j.dump(2) + "\n");

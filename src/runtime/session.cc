@@ -122,10 +122,15 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
       }
     }
     if (!st.kernel) {
-      // Choose with constant values only, so the choice holds for any later run.
+      // Choose with constant values only, so the choice holds for any later run. A kernel may keep
+      // these metas (run-time epilogues read constant scales and biases on every run), so a constant's
+      // value points at the session's own copy, never at this run's `in` (reassigned every step).
       std::vector<ops::ValueMeta> sel = metas;
-      for (size_t i = 0; i < sel.size(); ++i)
-        if (st.in_slots[i] >= 0 && !constants_[size_t(st.in_slots[i])].defined()) sel[i].value = nullptr;
+      for (size_t i = 0; i < sel.size(); ++i) {
+        if (st.in_slots[i] < 0) continue;
+        const Tensor& c = constants_[size_t(st.in_slots[i])];
+        sel[i].value = c.defined() ? &c : nullptr;
+      }
       std::vector<Shape> shapes;
       for (const auto& t : in) shapes.push_back(t.shape());
       constexpr size_t kKernelsPerStep = 4;

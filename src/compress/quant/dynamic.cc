@@ -6,6 +6,10 @@
 //     MatMulInteger(a_q, b_q, a_zp, b_zp) -> Cast(float) -> Mul(Mul(a_scale, b_scale))
 //   Conv, constant weight (per tensor): DynamicQuantizeLinear(x) -> ConvInteger(x_q, W_q, x_zp, W_zp)
 //     -> Cast(float) -> Mul(Mul(x_scale, W_scale)) [-> Add(bias as [1, M, 1, 1])]
+#include <array>
+#include <map>
+#include <tuple>
+
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
@@ -93,6 +97,9 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
       dq = dynamic_q.emplace(x, b.node("DynamicQuantizeLinear", {x}, {}, x + "_QuantizeLinear", 3)).first;
     return dq->second;
   };
+  // A weight read by several nodes (shared layers) is quantized once: (weight, transposed, per
+  // channel) -> q, scale, zp.
+  std::map<std::tuple<std::string, bool, int64_t>, std::vector<std::string>> weights_q;
   const size_t original = g.nodes.size();
   std::vector<bool> replaced(original, false);
   for (size_t i = 0; i < original; ++i) {
@@ -110,11 +117,20 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
     if (o.activations) {
       w = quantized_input(n.inputs[1]);
     } else {
-      const QuantizedWeight qw = quantize_weight(o.w, o.axis, config.reduce_range);
-      r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
-      r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
-      w = {b.constant(n.inputs[1] + "_quantized", qw.q), b.constant(n.inputs[1] + "_scale", qw.scale),
-           b.constant(n.inputs[1] + "_zero_point", qw.zp)};
+      const bool transposed = n.op_type == "Gemm" && n.attrs_as<ops::GemmAttrs>().trans_b;
+      const auto key = std::make_tuple(n.inputs[1], transposed, o.axis);
+      auto it = weights_q.find(key);
+      if (it == weights_q.end()) {
+        const QuantizedWeight qw = quantize_weight(o.w, o.axis, config.reduce_range);
+        r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
+        r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
+        it = weights_q
+                 .emplace(key, std::vector<std::string>{b.constant(n.inputs[1] + "_quantized", qw.q),
+                                                        b.constant(n.inputs[1] + "_scale", qw.scale),
+                                                        b.constant(n.inputs[1] + "_zero_point", qw.zp)})
+                 .first;
+      }
+      w = it->second;
     }
     const std::string acc = conv ? b.op("ConvInteger", {x[0], w[0], x[2], w[2]}, n.attrs, n.name + "_ConvInteger")
                                  : b.op("MatMulInteger", {x[0], w[0], x[2], w[2]}, {}, n.name + "_MatMulInteger");

@@ -14,7 +14,35 @@
 
 namespace shrink::compress {
 
+namespace {
+
+// Readers of Identity(initializer) read the initializer itself: PyTorch's exporter shares equal
+// weights (e.g. the deep-copied layers of nn.TransformerEncoder) through Identity nodes, which
+// would otherwise hide the constant weight from the quantizers.
+void bypass_constant_identity(ir::Graph& g) {
+  std::set<std::string> graph_outputs;
+  for (const auto& o : g.outputs) graph_outputs.insert(o.name);
+  std::map<std::string, std::string> alias;
+  std::vector<bool> removed(g.nodes.size(), false);
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const ir::Node& n = g.nodes[i];
+    if (n.domain.empty() && n.op_type == "Identity" && n.inputs.size() == 1 && g.is_initializer(n.inputs[0]) &&
+        !graph_outputs.count(n.outputs[0])) {
+      alias[n.outputs[0]] = n.inputs[0];
+      removed[i] = true;
+    }
+  }
+  if (alias.empty()) return;
+  for (auto& n : g.nodes)
+    for (auto& in : n.inputs)
+      if (auto a = alias.find(in); a != alias.end()) in = a->second;
+  passes::drop_nodes(g, removed);
+}
+
+}  // namespace
+
 void prepare_graph(ir::Graph& g) {
+  bypass_constant_identity(g);
   ops::bind_all(g);
   ir::verify(g);
 }

@@ -9,7 +9,8 @@
 
 namespace shrink::compress {
 
-// Binds every node (typed attributes) and verifies the graph.
+// Binds every node (typed attributes) and verifies the graph; readers of Identity(initializer)
+// read the initializer directly (shared weights of exported models).
 void prepare_graph(ir::Graph& g);
 // Drops the nodes marked `replaced`, restores topological order, removes dead code, rebinds
 // and verifies.
