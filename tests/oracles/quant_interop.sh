@@ -20,6 +20,8 @@ FORMS=(
   "static_u8|--mode static"
   "static_s8|--mode static --activation-type int8"
   "static_u8_entropy|--mode static --calib-method entropy"
+  "static_qop|--mode static --format qop"
+  "dynamic_conv|--mode dynamic --op-types Conv,MatMul,Gemm"
 )
 q() { "$@" > /dev/null 2>&1; }
 q "$SHRINK" data synth --train 64 --test 64 -o "$OUT/img" || { echo "synth failed"; exit 1; }
