@@ -20,6 +20,10 @@ ir::Graph fuse_matmul(ir::Graph g);
 // QuantizeLinear]) into com.shrink QConv / QMatMul, and moves MaxPool / reshapes between
 // quantized values onto the int8 values (runtime only; passes/fuse_qdq.cc).
 ir::Graph fuse_qdq(ir::Graph g);
+// Fuses the quantized residual Add (DequantizeLinear x2 -> Add [-> Relu | Clip] -> QuantizeLinear,
+// per-tensor parameters) into com.shrink QAdd, bit-identical to the chain (runtime only;
+// passes/fuse_qadd.cc).
+ir::Graph fuse_qadd(ir::Graph g);
 // Maps QLinearConv / QLinearMatMul and the dynamic-quantization form (DynamicQuantizeLinear ->
 // MatMulInteger/ConvInteger -> Cast -> Mul) onto the same int8 ops (runtime only).
 ir::Graph fuse_qoperators(ir::Graph g);
