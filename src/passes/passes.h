@@ -33,6 +33,10 @@ ir::Graph fuse_qoperators(ir::Graph g);
 // ops/internal/blocked_layout.h). block <= 1 returns the graph unchanged.
 ir::Graph block_layout(ir::Graph g, int64_t block);
 
+// Keeps int8 activations channels-last ([N,H,W,C]) across QConv, MaxPool, QAdd and elementwise ops,
+// with Transposes only at region borders (runtime only; ops/internal/channels_last.h).
+ir::Graph channels_last_int8(ir::Graph g);
+
 // Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
 ir::Graph fold_batchnorm(ir::Graph g);
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination
