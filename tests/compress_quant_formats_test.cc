@@ -129,7 +129,7 @@ void expect_qoperator_form(const std::string& arch) {
   const Tensor y_flt = run(b.flt, x), y_qdq = run(b.qdq, x), y_qop = run(b.qop, x, &runtime_ops);
   // fuse_qoperators maps every constant-weight QLinear op onto the int8 kernels.
   EXPECT_EQ(count(runtime_ops, "QLinearConv"), 0);
-  EXPECT_EQ(count(runtime_ops, "com.shrink.QConv"), count(quantized, "Conv"));
+  EXPECT_EQ(count(runtime_ops, "com.shrink.QConv") + count(runtime_ops, "com.shrink.NhwcQConv"), count(quantized, "Conv"));
   const Closeness vs_qdq = closeness(y_qdq, y_qop), vs_float = closeness(y_flt, y_qop);
   std::printf("[qop %s] %lld QLinearConv, %lld QLinearMatMul, %lld QuantizeLinear, %lld DequantizeLinear; "
               "vs QDQ: argmax %.3f, rel %.4f; vs float: argmax %.3f, rel %.4f\n",
@@ -241,7 +241,8 @@ TEST(CompressQuantFormats, DynamicConv) {
     const Tensor x = train::synth_images(32, 31).x;
     std::map<std::string, int64_t> runtime_ops;
     const Closeness c = closeness(run(f, x), run(q, x, &runtime_ops));
-    EXPECT_EQ(runtime_ops["com.shrink.QConv"], convs) << "ConvInteger not mapped onto the int8 conv";
+    EXPECT_EQ(runtime_ops["com.shrink.QConv"] + runtime_ops["com.shrink.NhwcQConv"], convs)
+        << "ConvInteger not mapped onto the int8 conv";
     EXPECT_EQ(runtime_ops.count("ConvInteger"), 0u);
     EXPECT_EQ(runtime_ops.count("Cast"), 0u);
     if (std::string(arch) == "cnn-small") EXPECT_EQ(runtime_ops.count("Add"), 0u) << "a bias Add was not absorbed";

@@ -43,7 +43,7 @@ Agreement compare(const ir::Graph& ref, const ir::Graph& q, const Tensor& x) {
   Agreement r;
   for (const auto& [node, kernel] : b.kernel_names()) r.kernels.insert(kernel);
   for (const auto& n : b.graph().nodes) {
-    if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "QMatMul")) ++r.int8_ops;
+    if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "NhwcQConv" || n.op_type == "QMatMul")) ++r.int8_ops;
     for (const char* op : {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger"})
       if (n.op_type == op) ++r.left[op];
   }
@@ -182,7 +182,7 @@ ir::Graph expect_static(const std::string& arch, const std::string& method, DTyp
   EXPECT_EQ(r.calibration_samples, 64);
   EXPECT_GE(double(r.weight_bytes_before) / double(r.weight_bytes_after), 3.5);
   const Agreement a = compare(g, q, images(64, 31).x);
-  EXPECT_TRUE(a.kernels.count("onednn:qconv")) << "int8 conv kernel not used";
+  EXPECT_TRUE(a.kernels.count("onednn:qconv") || a.kernels.count("onednn:qconv-nhwc")) << "int8 conv kernel not used";
   int64_t quantized = 0;
   for (const auto& [op, k] : r.quantized) quantized += k;
   EXPECT_EQ(a.int8_ops, quantized) << "not every quantized node became an int8 op";

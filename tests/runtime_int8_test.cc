@@ -51,7 +51,7 @@ Outcome compare(const ir::Graph& g, const std::vector<Tensor>& inputs) {
   Outcome o;
   for (size_t i = 0; i < fused.graph().nodes.size(); ++i) {
     const auto& n = fused.graph().nodes[i];
-    if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "QMatMul")) {
+    if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "NhwcQConv" || n.op_type == "QMatMul")) {
       ++o.fused_nodes;
       o.kernel = fused.kernel_names()[i].second;
     }

@@ -20,6 +20,10 @@ ir::Graph fuse_matmul(ir::Graph g);
 // QuantizeLinear]) into com.shrink QConv / QMatMul, and moves MaxPool / reshapes between
 // quantized values onto the int8 values (runtime only; passes/fuse_qdq.cc).
 ir::Graph fuse_qdq(ir::Graph g);
+// Fuses the quantized residual Add (DequantizeLinear x2 -> Add [-> Relu | Clip] -> QuantizeLinear,
+// per-tensor parameters) into com.shrink QAdd, bit-identical to the chain (runtime only;
+// passes/fuse_qadd.cc).
+ir::Graph fuse_qadd(ir::Graph g);
 // Maps QLinearConv / QLinearMatMul and the dynamic-quantization form (DynamicQuantizeLinear ->
 // MatMulInteger/ConvInteger -> Cast -> Mul) onto the same int8 ops (runtime only).
 ir::Graph fuse_qoperators(ir::Graph g);
@@ -28,6 +32,10 @@ ir::Graph fuse_qoperators(ir::Graph g);
 // convolutions, pools and elementwise ops, with layout changes only at region borders (runtime only;
 // ops/internal/blocked_layout.h). block <= 1 returns the graph unchanged.
 ir::Graph block_layout(ir::Graph g, int64_t block);
+
+// Keeps int8 activations channels-last ([N,H,W,C]) across QConv, MaxPool, QAdd and elementwise ops,
+// with Transposes only at region borders (runtime only; ops/internal/channels_last.h).
+ir::Graph channels_last_int8(ir::Graph g);
 
 // Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
 ir::Graph fold_batchnorm(ir::Graph g);

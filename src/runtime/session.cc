@@ -31,8 +31,11 @@ Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(gra
     // Channel-blocked activations between oneDNN convolutions and pools (not for the reference
     // oracle, nor when the oneDNN kernels are skipped).
     const auto& skip = options_.skip_backends;
-    if (!options_.reference_only && std::find(skip.begin(), skip.end(), "onednn") == skip.end())
+    // Likewise channels-last int8 activations between oneDNN's int8 convolutions and pools.
+    if (!options_.reference_only && std::find(skip.begin(), skip.end(), "onednn") == skip.end()) {
+      graph_ = passes::channels_last_int8(std::move(graph_));
       graph_ = passes::block_layout(std::move(graph_), onednn::preferred_channel_block());
+    }
   }
   plan();
 }

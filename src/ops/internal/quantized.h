@@ -6,6 +6,8 @@
 // then y = saturate(round_half_even(v / y_scale) + y_zp) when y_scale is given (y_zp's type), else v
 // as float32. QConv's w is Conv's [M, C/group, k...]; QMatMul's is [K, N] (x is [..., K]).
 #pragma once
+#include <algorithm>
+
 #include "ops/internal/fused_conv.h"
 
 namespace shrink::ops {
@@ -31,5 +33,25 @@ ValueMeta check_q_params(const ir::Node& node, std::span<const ValueMeta> in, in
 void finish_quantized(const ir::Node& node, std::span<const Tensor> in, const QActivation& act, const Tensor& acc,
                       int64_t channels, int64_t inner, Tensor& out);
 void validate_quantized(const ir::Node& node, std::span<const Tensor* const> constants);
+
+// com.shrink QAdd(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point)
+// {activation none | Relu | Clip, alpha, beta}: the residual DequantizeLinear(a) + DequantizeLinear(b)
+// -> Add [-> Relu | Clip] -> QuantizeLinear chain on int8 values (ops/internal/qadd.cc), all
+// parameters per tensor; a and b broadcast as Add's operands. Computed exactly as the float chain:
+// qadd_value below (its users compile without floating-point contraction).
+enum QAddInput : int { kQAddA = 0, kQAddAScale, kQAddAZp, kQAddB, kQAddBScale, kQAddBZp, kQAddYScale, kQAddYZp, kQAddInputs };
+struct QAddAttrs : ir::OpAttrs {
+  QActivation act;
+};
+// The float chain's value before rounding: each operand dequantized to float32, the float32 sum,
+// the activation (as the reference Relu / Clip), divided by y_scale in float32.
+inline float qadd_value(float a, float a_zp, float a_s, float b, float b_zp, float b_s, const QActivation& act,
+                        float y_s) {
+  const float da = (a - a_zp) * a_s, db = (b - b_zp) * b_s;
+  float v = da + db;
+  if (act.activation == Activation::kRelu) v = v > 0 ? v : 0.f;
+  else if (act.activation == Activation::kClip) v = std::min(std::max(v, act.alpha), act.beta);
+  return v / y_s;
+}
 
 }  // namespace shrink::ops

@@ -4,12 +4,12 @@
 namespace shrink::ops {
 
 extern const OpSchema kFusedConv, kQConv, kQMatMul, kToBlocked, kFromBlocked, kBlockedFusedConv, kBlockedMaxPool,
-    kBlockedAveragePool, kFusedMatMul;
+    kBlockedAveragePool, kFusedMatMul, kQAdd, kNhwcQConv, kNhwcMaxPool;
 
 std::vector<const OpSchema*> internal_ops() {
   return {&kFusedConv,        &kQConv,          &kQMatMul,          &kToBlocked,
           &kFromBlocked,      &kBlockedFusedConv, &kBlockedMaxPool, &kBlockedAveragePool,
-          &kFusedMatMul};
+          &kFusedMatMul,      &kQAdd,           &kNhwcQConv,        &kNhwcMaxPool};
 }
 
 }  // namespace shrink::ops

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "ops/internal/blocked_layout.h"
+#include "ops/internal/channels_last.h"
 #include "ops/nn/pool.h"
 #include "runtime/kernel_table.h"
 #include "runtime/onednn/context.h"
@@ -18,7 +19,8 @@ namespace {
 // oneDNN's fast pooling wants channel-blocked data (8 channels on AVX2, 16 on AVX-512); plain
 // NCHW only gets a slow generic loop. So the kernel reorders in, pools blocked, reorders out;
 // com.shrink BlockedMaxPool / BlockedAveragePool (passes/block_layout.cc) take and give blocked
-// tensors and run without reorders.
+// tensors and run without reorders; com.shrink NhwcMaxPool (ops/internal/channels_last.h) likewise
+// takes and gives the channels-last tensors int8 pooling runs on.
 dnnl::memory::format_tag blocked_tag(size_t rank) {
   using tag = dnnl::memory::format_tag;
   const bool wide = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core;
@@ -33,15 +35,19 @@ class PoolKernel final : public Kernel {
  public:
   PoolKernel(dnnl::algorithm alg, const Shape& x, const Shape& y, const dnnl::memory::dims& strides,
              const dnnl::memory::dims& kernel, const dnnl::memory::dims& dil, const dnnl::memory::dims& pl,
-             const dnnl::memory::dims& pr, dnnl::memory::data_type dt, int64_t io_block = 0)
+             const dnnl::memory::dims& pr, dnnl::memory::data_type dt, int64_t io_block = 0,
+             bool channels_last = false)
       : x_md_(io_block ? blocked_desc(x, io_block, dt) : plain_desc(x, dt)),
         y_md_(io_block ? blocked_desc(y, io_block, dt) : plain_desc(y, dt)) {
     // int8 (max pooling between quantized ops) runs channels-last, as oneDNN's int8 kernels want.
     const bool int8 = dt != dnnl::memory::data_type::f32;
     using ft = dnnl::memory::format_tag;
-    const ft layout = !int8 ? blocked_tag(x.size()) : x.size() == 3 ? ft::acb : x.size() == 4 ? ft::acdb : ft::acdeb;
+    const ft last = x.size() == 3 ? ft::acb : x.size() == 4 ? ft::acdb : ft::acdeb;
+    const ft layout = !int8 && !channels_last ? blocked_tag(x.size()) : last;
     dnnl::memory::desc xb(to_dims(x), dt, layout), yb(to_dims(y), dt, layout);
+    if (channels_last) x_md_ = xb, y_md_ = yb;
     if (io_block) xb = x_md_, yb = y_md_;
+    if (channels_last) io_block = 1;  // x and y already in the pooling layout
     dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, xb, yb, strides, kernel, dil, pl, pr);
     prim_ = dnnl::pooling_v2_forward(dnnl::pooling_v2_forward::primitive_desc(d, engine()));
     if (io_block) return;
@@ -122,6 +128,22 @@ std::unique_ptr<Kernel> make_blocked_pool(const ir::Node& node, std::span<const 
   }
 }
 
+std::unique_ptr<Kernel> make_nhwc_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
+  const auto& inner = node.attrs_as<ops::ChannelsLastAttrs>().inner;
+  const DType t = in[0].dtype;
+  if ((t != DType::kUInt8 && t != DType::kInt8 && t != DType::kFloat32) || in[0].shape.size() != 4) return nullptr;
+  const Shape x = ops::nchw_shape(in[0].shape, node);
+  const auto p = pool_dims(inner, x);
+  if (!p) return nullptr;
+  try {
+    const auto dt = t == DType::kUInt8 ? dnnl::memory::data_type::u8
+                    : t == DType::kInt8 ? dnnl::memory::data_type::s8 : dnnl::memory::data_type::f32;
+    return std::make_unique<PoolKernel>(p->alg, x, p->y, p->strides, p->kernel, p->dil, p->pl, p->pr, dt, 0, true);
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
 std::unique_ptr<Kernel> make_pool(const ir::Node& node, std::span<const ops::ValueMeta> in) {
   const DType t = in[0].dtype;
   const bool int8_max = (t == DType::kUInt8 || t == DType::kInt8) &&
@@ -190,7 +212,8 @@ std::vector<KernelEntry> pool_kernels() {
   return {{"", "MaxPool", make_pool},
           {"", "AveragePool", make_pool},
           {"com.shrink", "BlockedMaxPool", make_blocked_pool},
-          {"com.shrink", "BlockedAveragePool", make_blocked_pool}};
+          {"com.shrink", "BlockedAveragePool", make_blocked_pool},
+          {"com.shrink", "NhwcMaxPool", make_nhwc_pool}};
 }
 
 std::vector<KernelEntry> pool_backward_kernels() {

@@ -3,8 +3,11 @@
 // scales, source / destination zero points, Relu / Clip post-ops, u8 / s8 / f32 destination. Scales,
 // zero points of w and the bias must be constants; x's scale too (oneDNN 2.6 CPU convolutions take no
 // run-time output scales), so the dynamic-quantization form falls back to the reference kernel.
+// com.shrink NhwcQConv (ops/internal/channels_last.h) runs the same primitive on channels-last x and y,
+// the layout oneDNN's int8 kernels choose, so it needs no reorder.
 #include <cstring>
 
+#include "ops/internal/channels_last.h"
 #include "ops/nn/conv.h"
 #include "runtime/kernel_table.h"
 #include "runtime/onednn/context.h"
@@ -25,15 +28,18 @@ class QConvKernel final : public Kernel {
   // dense: a grouped convolution as one block-diagonal convolution (zeros outside each group's
   // block), for group shapes oneDNN's int8 jit kernels do not take (they would fall to ref_int8).
   QConvKernel(const ConvGeometry& geo, std::span<const ValueMeta> in, const Int8Weights& weights,
-              const Int8Epilogue& epi, DType y_type, bool dense)
+              const Int8Epilogue& epi, DType y_type, bool dense, bool channels_last)
       : split_(weights.split), requant_(y_type != DType::kFloat32), x_type_(in[kQX].dtype) {
     const int64_t c_in = geo.in_channels * (split_ ? 2 : 1);
     Shape x_shape{geo.batch, c_in}, y_shape = geo.output_shape();
     x_shape.insert(x_shape.end(), geo.in_spatial.begin(), geo.in_spatial.end());
-    outer_ = geo.batch * geo.group;
-    len_ = geo.in_channels / geo.group * numel(geo.in_spatial);
-    x_plain_ = plain_desc(x_shape, dt::u8);
-    y_plain_ = plain_desc(y_shape, onednn_type(y_type));
+    // The split source duplicates each group's channels: per image and group planes, or per pixel
+    // and group channels-last.
+    outer_ = channels_last ? geo.batch * numel(geo.in_spatial) * geo.group : geo.batch * geo.group;
+    len_ = geo.in_channels / geo.group * (channels_last ? 1 : numel(geo.in_spatial));
+    x_plain_ = channels_last ? dnnl::memory::desc(to_dims(x_shape), dt::u8, tag::acdb) : plain_desc(x_shape, dt::u8);
+    y_plain_ = channels_last ? dnnl::memory::desc(to_dims(y_shape), onednn_type(y_type), tag::acdb)
+                             : plain_desc(y_shape, onednn_type(y_type));
     Shape w_full{geo.out_channels, c_in / geo.group};
     w_full.insert(w_full.end(), geo.kernel.begin(), geo.kernel.end());
     Tensor w = weights.w;
@@ -76,6 +82,8 @@ class QConvKernel final : public Kernel {
       y_reorder_ = dnnl::reorder(dnnl::reorder::primitive_desc(engine(), pd_.dst_desc(), engine(), y_plain_));
       y_blocked_ = dnnl::memory(pd_.dst_desc(), engine());
     }
+    name_ = std::string("onednn:qconv") + (split_ ? "-split" : "") + (channels_last ? "-nhwc" : "") +
+            (channels_last && (x_blocked_ || y_blocked_) ? "+reorder" : "");
   }
 
   void run(std::span<const Tensor> in, std::span<Tensor> out) override {
@@ -101,11 +109,12 @@ class QConvKernel final : public Kernel {
     if (y_blocked_) y_reorder_.execute(s, y_blocked_, dst);
     s.wait();
   }
-  std::string_view name() const override { return split_ ? "onednn:qconv-split" : "onednn:qconv"; }
+  std::string_view name() const override { return name_; }
   bool reference_impl() const { return std::string_view(pd_.impl_info_str()).rfind("ref", 0) == 0; }
 
  private:
   bool split_, requant_;
+  std::string name_;
   DType x_type_;
   int64_t outer_ = 0, len_ = 0;
   int32_t x_zp_ = 0, y_zp_ = 0;
@@ -119,7 +128,7 @@ class QConvKernel final : public Kernel {
 
 bool constant(std::span<const ValueMeta> in, int i) { return size_t(i) >= in.size() || !in[size_t(i)].present() || in[size_t(i)].value; }
 
-std::unique_ptr<Kernel> make_qconv(const ir::Node& node, std::span<const ValueMeta> in) {
+std::unique_ptr<Kernel> build_qconv(const ir::Node& node, std::span<const ValueMeta> in, bool channels_last) {
   for (int i : {int(kQXScale), int(kQXZp), int(kQW), int(kQWScale), int(kQWZp), int(kQBias), int(kQYScale), int(kQYZp)})
     if (!constant(in, i)) return nullptr;
   const size_t rank = in[kQX].shape.size();
@@ -140,17 +149,30 @@ std::unique_ptr<Kernel> make_qconv(const ir::Node& node, std::span<const ValueMe
   const bool requant = size_t(kQYScale) < in.size() && in[kQYScale].present();
   Int8Epilogue epi = make_epilogue(in, attrs.act, geo.out_channels, 1 << 1, requant);
   try {
-    auto k = std::make_unique<QConvKernel>(geo, in, weights, epi, out[0].dtype, false);
+    auto k = std::make_unique<QConvKernel>(geo, in, weights, epi, out[0].dtype, false, channels_last);
     if (geo.group > 1 && geo.group != geo.in_channels && k->reference_impl())
-      k = std::make_unique<QConvKernel>(geo, in, weights, epi, out[0].dtype, true);
+      k = std::make_unique<QConvKernel>(geo, in, weights, epi, out[0].dtype, true, channels_last);
     return k;
   } catch (const dnnl::error&) {
     return nullptr;  // a combination this oneDNN build does not implement: the reference kernel runs
   }
 }
 
+std::unique_ptr<Kernel> make_qconv(const ir::Node& node, std::span<const ValueMeta> in) {
+  return build_qconv(node, in, false);
+}
+
+std::unique_ptr<Kernel> make_nhwc_qconv(const ir::Node& node, std::span<const ValueMeta> in) {
+  if (in[kQX].shape.size() != 4) return nullptr;
+  std::vector<ValueMeta> plain(in.begin(), in.end());
+  plain[kQX].shape = ops::nchw_shape(in[kQX].shape, node);
+  return build_qconv(node.attrs_as<ops::ChannelsLastAttrs>().inner, plain, true);
+}
+
 }  // namespace
 
-std::vector<KernelEntry> qconv_kernels() { return {{"com.shrink", "QConv", make_qconv}}; }
+std::vector<KernelEntry> qconv_kernels() {
+  return {{"com.shrink", "QConv", make_qconv}, {"com.shrink", "NhwcQConv", make_nhwc_qconv}};
+}
 
 }  // namespace shrink::runtime::onednn
