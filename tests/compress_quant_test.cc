@@ -210,6 +210,24 @@ TEST(CompressQuant, StaticCnnSmallAllMethods) {
   expect_static("cnn-small", "minmax", DType::kInt8, r);
 }
 
+TEST(CompressQuant, SymmetricActivations) {
+  for (DType act : {DType::kUInt8, DType::kInt8}) {
+    const ir::Graph g = model("cnn-small");
+    compress::StaticQuantConfig c{.activation_type = act, .symmetric_activations = true};
+    QuantReport r;
+    const ir::Graph q = compress::quantize_static(g, c, {.data = images(64, 21), .samples = 64}, &r);
+    ASSERT_FALSE(r.ranges.empty());
+    for (const auto& t : r.ranges) {
+      EXPECT_EQ(t.zero_point, act == DType::kUInt8 ? 128 : 0) << t.tensor;
+      const double m = std::max(std::fabs(t.range.lo), std::fabs(t.range.hi));
+      if (m > 0) EXPECT_NEAR(t.scale, 2 * m / 255, 1e-6 * m) << t.tensor;
+    }
+    const Agreement a = compare(g, q, images(64, 31).x);
+    EXPECT_GE(a.top1, 0.95);
+    EXPECT_LT(a.rel_err, 0.03);
+  }
+}
+
 TEST(CompressQuant, StaticResnetPassesOnnxChecker) {
   QuantReport r;
   const ir::Graph q = expect_static("resnet", "percentile", DType::kUInt8, r);

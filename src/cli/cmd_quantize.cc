@@ -26,7 +26,7 @@ struct QuantizeArgs {
   std::string format = "qdq";
   std::vector<std::string> op_types, exclude;
   std::vector<float> mean, std;
-  bool per_channel = false, no_reduce_range = false, skip_nonfinite = false;
+  bool per_channel = false, no_reduce_range = false, skip_nonfinite = false, symmetric = false;
   int64_t calib_samples = 256;
   int threads = 1;
   QuantizePlusArgs plus;  // --equalize, --bias-correction, --analyze, --max-accuracy-drop
@@ -65,6 +65,7 @@ int run_quantize(const QuantizeArgs& a) {
   SHRINK_CHECK(a.calib_samples >= 1, "--calib-samples must be >= 1");
   SHRINK_CHECK(a.format == "qdq" || a.format == "qop", "--format must be qdq or qop (got '", a.format, "')");
   SHRINK_CHECK(a.format == "qdq" || a.mode == "static", "--format qop needs --mode static");
+  SHRINK_CHECK(!a.symmetric || a.mode == "static", "--symmetric needs --mode static (dynamic activations are asymmetric uint8)");
   SHRINK_CHECK(a.mean.size() == a.std.size(), "--mean and --std need the same number of values");
   const bool dynamic = a.mode == "dynamic";
   SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
@@ -91,7 +92,8 @@ int run_quantize(const QuantizeArgs& a) {
     q = compress::quantize_dynamic(base, c, &r);
   } else {
     compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
-                                  .reduce_range = reduce_range, .method = a.method,
+                                  .reduce_range = reduce_range, .symmetric_activations = a.symmetric,
+                                  .method = a.method,
                                   .format = a.format == "qop" ? compress::QuantFormat::kQOperator
                                                               : compress::QuantFormat::kQdq,
                                   .exclude = exclude};
@@ -190,6 +192,8 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--calib-samples", a->calib_samples, "Static: calibration samples")->capture_default_str();
   cmd->add_option("--calib-method", a->method, "Static: " + compress::observer_names())->capture_default_str();
   cmd->add_option("--activation-type", a->activation_type, "Static: uint8 | int8")->capture_default_str();
+  cmd->add_flag("--symmetric", a->symmetric,
+                "Static: symmetric activation ranges (zero point 0 for int8, 128 for uint8)");
   cmd->add_flag("--skip-nonfinite", a->skip_nonfinite,
                 "Static: leave out calibration samples with (or leading to) NaN / Inf, with a warning");
   cmd->add_option("--mean", a->mean, "Per-channel normalization mean of the inputs (as in training)")->delimiter(',');

@@ -9,9 +9,10 @@
 
 namespace shrink::compress {
 
-QuantParams activation_params(Range r, DType type) {
+QuantParams activation_params(Range r, DType type, bool symmetric) {
   SHRINK_ASSERT(type == DType::kUInt8 || type == DType::kInt8, "activation type ", dtype_name(type));
-  const double lo = std::min(0.0, double(r.lo)), hi = std::max(0.0, double(r.hi));
+  double lo = std::min(0.0, double(r.lo)), hi = std::max(0.0, double(r.hi));
+  if (symmetric) hi = std::max(-lo, hi), lo = -hi;
   const double qmin = type == DType::kUInt8 ? 0 : -128, qmax = type == DType::kUInt8 ? 255 : 127;
   QuantParams p;
   // Below this the scale would underflow the int8 kernels' float math; treat as constant.
@@ -19,7 +20,9 @@ QuantParams activation_params(Range r, DType type) {
     return p;
   }
   p.scale = float((hi - lo) / (qmax - qmin));
-  p.zero_point = int32_t(std::clamp(std::nearbyint(qmin - lo / double(p.scale)), qmin, qmax));
+  // Symmetric: the type's middle, exactly (ONNX Runtime: round((qmax + qmin) / 2), half to even).
+  p.zero_point = symmetric ? int32_t(std::nearbyint((qmin + qmax) / 2))
+                           : int32_t(std::clamp(std::nearbyint(qmin - lo / double(p.scale)), qmin, qmax));
   return p;
 }
 

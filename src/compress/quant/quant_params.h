@@ -16,8 +16,10 @@ struct QuantParams {
 };
 
 // Parameters mapping [min(lo, 0), max(hi, 0)] onto the full uint8 / int8 range; a range of width
-// zero (a constant or all-zero tensor) gets scale 1.
-QuantParams activation_params(Range r, DType type);
+// zero (a constant or all-zero tensor) gets scale 1. symmetric: the range [-m, m] with m = max(|lo|,
+// |hi|), so the zero point is the type's middle (0 for int8, 128 for uint8), as ONNX Runtime's
+// ActivationSymmetric.
+QuantParams activation_params(Range r, DType type, bool symmetric = false);
 // Scalar tensors holding p's scale (float32) and zero point (of `type`).
 Tensor scale_tensor(float scale);
 Tensor zero_point_tensor(int32_t zp, DType type);

@@ -32,6 +32,7 @@ struct StaticQuantConfig {
   std::set<std::string> op_types = {"Conv", "MatMul", "Gemm"};
   DType activation_type = DType::kUInt8;  // or kInt8
   bool reduce_range = true;
+  bool symmetric_activations = false;     // ranges [-m, m]: zero point 0 (int8) / 128 (uint8)
   std::string method = "minmax";          // an observer_methods() name
   QuantFormat format = QuantFormat::kQdq;
   ObserverOptions observer;

@@ -263,7 +263,7 @@ ir::Graph StaticQuantizer::quantize(const std::set<std::string>& keep_float, Qua
   }
   for (const std::string& t : plan.tensors) {
     const Range range = range_of(t);
-    const QuantParams qp = activation_params(range, config_.activation_type);
+    const QuantParams qp = activation_params(range, config_.activation_type, config_.symmetric_activations);
     r.ranges.push_back({t, range, qp.scale, qp.zero_point});
     const std::string s = b.constant(t + "_scale", scale_tensor(qp.scale));
     const std::string z = b.constant(t + "_zero_point", zero_point_tensor(qp.zero_point, config_.activation_type));
