@@ -3,39 +3,21 @@
 // layout changes only at region borders.
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include <map>
 
-#include "core/rng.h"
 #include "ir/builder.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 
 namespace shrink {
 namespace {
 
-int count_op(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes) n += node.op_type == op;
-  return n;
-}
+using test_util::count_op;
+using test_util::max_rel_diff;
+using test_util::random_tensor;
 
-Tensor random(Shape s, uint64_t seed, float scale = 1.f) {
-  Rng rng(seed);
-  Tensor t(DType::kFloat32, std::move(s));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = scale * rng.uniform(-1.f, 1.f);
-  return t;
-}
-
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  double d = 0, s = 1e-30;
-  for (int64_t i = 0; i < b.numel(); ++i) {
-    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
-    s = std::max(s, std::fabs(b.as_double(i)));
-  }
-  return d / s;
-}
 
 // x[N,3,12,12] -> conv 3->16 (+relu) -> depthwise conv + residual -> maxpool -> two 1x1 branches
 // (16->8, clip; 16->24, sigmoid * 0.5) -> concat -> avgpool -> global average pool; the first relu
@@ -46,8 +28,8 @@ ir::Graph mixed_graph() {
   g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{-1, "N"}, {3}, {12}, {12}}, ""});
   ir::GraphBuilder b(g);
   auto conv = [&](const std::string& x, int64_t cin, int64_t cout, int64_t k, int64_t group, const std::string& name) {
-    auto w = b.constant(name + ".w", random({cout, cin / group, k, k}, cout * 7 + k, 0.5f));
-    auto bias = b.constant(name + ".b", random({cout}, cout * 3 + 1, 0.1f));
+    auto w = b.constant(name + ".w", random_tensor({cout, cin / group, k, k}, cout * 7 + k, 0.5f));
+    auto bias = b.constant(name + ".b", random_tensor({cout}, cout * 3 + 1, 0.1f));
     const int64_t p = k / 2;
     return b.op("Conv", {x, w, bias}, {{"pads", std::vector<int64_t>{p, p, p, p}}, {"group", group}}, name);
   };
@@ -88,7 +70,7 @@ TEST(BlockLayout, SameOutputsAsPlainGraphOnFastAndReferenceKernels) {
   runtime::Session blocked_ref(passes::block_layout(passes::optimize_for_runtime(g), 8),
                                {.optimize = false, .reference_only = true});
   for (int64_t n : {1, 3, 2}) {
-    Tensor x = random({n, 3, 12, 12}, uint64_t(n));
+    Tensor x = random_tensor({n, 3, 12, 12}, uint64_t(n));
     auto want = ref.run({x});
     auto got = fast.run({x});
     auto got_ref = blocked_ref.run({x});
@@ -98,12 +80,15 @@ TEST(BlockLayout, SameOutputsAsPlainGraphOnFastAndReferenceKernels) {
     }
   }
   // Every blocked op runs on its oneDNN kernel (none fell back to the reference).
+  const std::map<std::string, std::string> expected = {
+      {"FromBlocked", "onednn:reorder"}, {"ToBlocked", "onednn:reorder"}, {"BlockedFusedConv", "onednn:conv"},
+      {"BlockedMaxPool", "onednn:pool"}, {"BlockedAveragePool", "onednn:pool"}};
   const auto kernels = fast.kernel_names();
   for (size_t i = 0; i < kernels.size(); ++i) {
-    const std::string& op = fast.graph().nodes[i].op_type;
-    if (op == "FromBlocked" || op == "ToBlocked") EXPECT_EQ(kernels[i].second, "onednn:reorder") << kernels[i].first;
-    if (op == "BlockedFusedConv") EXPECT_EQ(kernels[i].second, "onednn:conv") << kernels[i].first;
-    if (op == "BlockedMaxPool" || op == "BlockedAveragePool") EXPECT_EQ(kernels[i].second, "onednn:pool") << kernels[i].first;
+    auto it = expected.find(fast.graph().nodes[i].op_type);
+    if (it != expected.end()) {
+      EXPECT_EQ(kernels[i].second, it->second) << kernels[i].first;
+    }
   }
 }
 
@@ -113,7 +98,7 @@ TEST(BlockLayout, SixteenChannelBlocksAlsoAgree) {
   ir::Graph b16 = passes::block_layout(passes::optimize_for_runtime(g), 16);
   EXPECT_EQ(count_op(b16, "BlockedFusedConv"), 2);  // the 8- and 24-channel branches stay plain
   runtime::Session fast(b16, {.optimize = false});
-  Tensor x = random({2, 3, 12, 12}, 5);
+  Tensor x = random_tensor({2, 3, 12, 12}, 5);
   auto want = ref.run({x}), got = fast.run({x});
   for (size_t i = 0; i < want.size(); ++i) EXPECT_LE(max_rel_diff(got[i], want[i]), 1e-5) << "output " << i;
 }
@@ -123,7 +108,7 @@ TEST(BlockLayout, LeavesChannelCountsOffTheBlockPlain) {
   g.opsets = {{"", 17}};
   g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{1}, {4}, {6}, {6}}, ""});
   ir::GraphBuilder b(g);
-  auto w = b.constant("w", random({12, 4, 3, 3}, 1));
+  auto w = b.constant("w", random_tensor({12, 4, 3, 3}, 1));
   auto y = b.op("Relu", {b.op("Conv", {"x", w}, {}, "conv")}, {}, "relu");
   g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
   ops::bind_all(g);

@@ -2,39 +2,19 @@
 // kernels (oneDNN for few rows, BLAS for many) and reference kernel agree with the unfused graph.
 #include <gtest/gtest.h>
 
-#include <cmath>
-
-#include "core/rng.h"
 #include "ir/builder.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 
 namespace shrink {
 namespace {
 
-Tensor random(Shape s, uint64_t seed) {
-  Rng rng(seed);
-  Tensor t(DType::kFloat32, std::move(s));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(-1.f, 1.f);
-  return t;
-}
+using test_util::count_op;
+using test_util::max_rel_diff;
+using test_util::random_tensor;
 
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  double d = 0, s = 1e-30;
-  for (int64_t i = 0; i < b.numel(); ++i) {
-    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
-    s = std::max(s, std::fabs(b.as_double(i)));
-  }
-  return d / s;
-}
-
-int count_op(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes) n += node.op_type == op;
-  return n;
-}
 
 // y = act(x @ W + bias + r); `product_reused` also makes x @ W a graph output (nothing may absorb it).
 ir::Graph layer(int64_t rank, const std::string& act, bool product_reused = false) {
@@ -45,8 +25,8 @@ ir::Graph layer(int64_t rank, const std::string& act, bool product_reused = fals
   g.inputs.push_back({"x", DType::kFloat32, dims, ""});
   g.inputs.push_back({"r", DType::kFloat32, std::nullopt, ""});
   ir::GraphBuilder b(g);
-  auto w = b.constant("w", random({24, 40}, 1));
-  auto bias = b.constant("bias", random({40}, 2));
+  auto w = b.constant("w", random_tensor({24, 40}, 1));
+  auto bias = b.constant("bias", random_tensor({40}, 2));
   auto product = b.op("MatMul", {"x", w}, {}, "mm");
   auto y = b.op("Add", {b.op("Add", {product, bias}, {}, "bias_add"), "r"}, {}, "res");
   if (act == "Relu") y = b.op("Relu", {y}, {}, "act");
@@ -83,7 +63,7 @@ TEST(FuseMatMul, FastAndReferenceKernelsAgreeWithUnfusedGraph) {
     runtime::Session fused_ref(passes::fuse_matmul(g), {.optimize = false, .reference_only = true});
     ASSERT_EQ(count_op(fast.graph(), "FusedMatMul"), 1);
     for (int64_t rows : {1, 5, 40}) {  // few rows: oneDNN; 16 or more: BLAS
-      Tensor x = random({2, rows, 24}, uint64_t(rows)), r = random({2, rows, 40}, 7);
+      Tensor x = random_tensor({2, rows, 24}, uint64_t(rows)), r = random_tensor({2, rows, 40}, 7);
       Tensor want = ref.run({x, r})[0];
       EXPECT_LE(max_rel_diff(fast.run({x, r})[0], want), 1e-5) << act << " rows " << rows;
       EXPECT_EQ(kernel_of(fast, "FusedMatMul"), 2 * rows >= 16 ? "blas:sgemm" : "onednn:matmul");
@@ -95,7 +75,7 @@ TEST(FuseMatMul, FastAndReferenceKernelsAgreeWithUnfusedGraph) {
 TEST(FuseMatMul, ResidualThatWidensTheResultBroadcasts) {
   ir::Graph g = layer(2, "Relu");
   runtime::Session ref(g, {.optimize = false, .reference_only = true}), fast(g);
-  Tensor x = random({20, 24}, 3), r = random({3, 20, 40}, 4);
+  Tensor x = random_tensor({20, 24}, 3), r = random_tensor({3, 20, 40}, 4);
   Tensor want = ref.run({x, r})[0];
   ASSERT_EQ(want.shape(), (Shape{3, 20, 40}));
   EXPECT_LE(max_rel_diff(fast.run({x, r})[0], want), 1e-5);
@@ -108,8 +88,8 @@ ir::Graph gemm_layer(Shape c_shape) {
   g.opsets = {{"", 17}};
   g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{-1, "N"}, {24}}, ""});
   ir::GraphBuilder b(g);
-  auto w = b.constant("w", random({40, 24}, 1));
-  auto c = b.constant("c", random(c_shape, 2));
+  auto w = b.constant("w", random_tensor({40, 24}, 1));
+  auto c = b.constant("c", random_tensor(c_shape, 2));
   auto y = b.op("Gemm", {"x", w, c}, {{"transB", int64_t(1)}, {"beta", 0.5f}}, "gemm");
   g.outputs.push_back({b.op("Relu", {y}, {}, "relu"), DType::kFloat32, std::nullopt, ""});
   ops::bind_all(g);
@@ -124,7 +104,7 @@ TEST(FuseMatMul, GemmWithConstantWeightBecomesFusedMatMul) {
   EXPECT_EQ(f.initializers.count("w"), 0u) << "the transposed copy replaces the weight";
   runtime::Session ref(g, {.optimize = false, .reference_only = true}), fast(g);
   for (int64_t rows : {1, 7, 64}) {
-    Tensor x = random({rows, 24}, uint64_t(rows));
+    Tensor x = random_tensor({rows, 24}, uint64_t(rows));
     EXPECT_LE(max_rel_diff(fast.run({x})[0], ref.run({x})[0]), 1e-5) << "rows " << rows;
     EXPECT_EQ(kernel_of(fast, "FusedMatMul"), rows >= 16 ? "blas:sgemm" : "onednn:matmul");
   }

@@ -9,25 +9,14 @@
 #include "ir/builder.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 
 namespace shrink {
 namespace {
 
-int count_op(const ir::Graph& g, const std::string& op) {
-  int n = 0;
-  for (const auto& node : g.nodes) n += node.op_type == op;
-  return n;
-}
-
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  double d = 0, s = 1e-30;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
-    s = std::max(s, std::fabs(b.as_double(i)));
-  }
-  return d / s;
-}
+using test_util::count_op;
+using test_util::max_rel_diff;
 
 TEST(FoldBatchNorm, RemovesBatchNormAndKeepsOutputs) {
   ir::Graph g = cli::example_cnn(5);

@@ -6,26 +6,20 @@
 
 #include "cli/example_model.h"
 #include "core/rng.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 
 namespace shrink {
 namespace {
+
+using test_util::count_op;
+using test_util::max_rel_diff;
 
 Tensor image_batch(int64_t n, uint64_t seed) {
   Rng rng(seed);
   Tensor x(DType::kFloat32, {n, 3, 32, 32});
   for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = rng.uniform(-1.f, 1.f);
   return x;
-}
-
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  double d = 0, s = 1e-30;
-  for (int64_t i = 0; i < b.numel(); ++i) {
-    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
-    s = std::max(s, std::fabs(b.as_double(i)));
-  }
-  return d / s;
 }
 
 TEST(Session, BatchSizeMayChangeBetweenRuns) {

@@ -12,13 +12,13 @@
 //     (blocked tensors of the same logical channels broadcast like their plain forms).
 //   Concat along channels: all inputs blocked.
 // A blocked value keeps its plain name for a FromBlocked placed just before its first plain reader.
-#include <map>
 #include <set>
 
 #include "ops/internal/blocked_layout.h"
 #include "ops/internal/fused_conv.h"
 #include "ops/nn/pool.h"
 #include "ops/shape/shape_attrs.h"
+#include "passes/layout_regions.h"
 #include "passes/passes.h"
 
 namespace shrink::passes {
@@ -28,74 +28,35 @@ const std::set<std::string> kUnary = {"Relu", "LeakyRelu", "Clip", "Sigmoid", "T
                                       "Gelu", "Erf", "Exp", "Neg", "Abs", "Sqrt", "Identity", "Elu", "Softplus"};
 const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Div"};
 
-class Blocker {
+class Blocker final : public LayoutRegions {
  public:
-  Blocker(ir::Graph& g, int64_t block) : g_(g), block_(block) {
-    for (const auto& in : g.inputs) plain_.insert(in.name);
-    for (const auto& [name, t] : g.initializers) plain_.insert(name);
-  }
-
-  void run() {
-    std::vector<ir::Node> nodes = std::move(g_.nodes);
-    g_.nodes.clear();
-    for (auto& n : nodes) {
-      if (!n.domain.empty() && n.domain != "com.shrink") {
-        emit_plain(std::move(n));
-        continue;
-      }
-      if (try_conv(n) || try_pool(n) || try_elementwise(n) || try_concat(n)) continue;
-      emit_plain(std::move(n));
-    }
-    for (const auto& o : g_.outputs) need_plain(o.name);
-  }
+  Blocker(ir::Graph& g, int64_t block) : LayoutRegions(g, "#blocked"), block_(block) {}
 
  private:
-  bool blocked(const std::string& v) const { return blocked_of_.count(v) > 0; }
-
-  // The plain form of v, materialized on first need.
-  void need_plain(const std::string& v) {
-    if (v.empty() || plain_.count(v) || !blocked(v)) return;
-    ir::Node n;
-    n.name = v + "/from_blocked";
-    n.op_type = "FromBlocked";
-    n.domain = "com.shrink";
-    n.inputs = {blocked_of_.at(v)};
-    n.outputs = {v};
-    push(std::move(n));
-    plain_.insert(v);
+  bool try_join(const ir::Node& n) override {
+    if (!n.domain.empty() && n.domain != "com.shrink") return false;
+    return try_conv(n) || try_pool(n) || try_elementwise(n) || try_concat(n);
   }
 
-  // The blocked form of v (plain, with channels a multiple of the block), materialized on first need.
-  std::string need_blocked(const std::string& v) {
-    if (blocked(v)) return blocked_of_.at(v);
+  ir::Node to_region(const std::string& plain, const std::string& region) const override {
     ir::Node n;
-    n.name = v + "/to_blocked";
+    n.name = plain + "/to_blocked";
     n.op_type = "ToBlocked";
     n.domain = "com.shrink";
-    n.inputs = {v};
-    n.outputs = {v + "#blocked"};
+    n.inputs = {plain};
+    n.outputs = {region};
     n.attrs["block"] = block_;
-    push(std::move(n));
-    return blocked_of_[v] = v + "#blocked";
+    return n;
   }
 
-  void emit_plain(ir::Node n) {
-    for (const auto& in : n.inputs) need_plain(in);
-    for (const auto& o : n.outputs) plain_.insert(o);
-    g_.nodes.push_back(std::move(n));
-  }
-
-  // Emits n with its first output renamed to the blocked value of that name.
-  void emit_blocked(ir::Node n) {
-    const std::string out = n.outputs[0];
-    n.outputs[0] = out + "#blocked";
-    blocked_of_[out] = n.outputs[0];
-    push(std::move(n));
-  }
-
-  void push(ir::Node n) {
-    ops::bind(n, g_.opset());
-    g_.nodes.push_back(std::move(n));
+  ir::Node to_plain(const std::string& region, const std::string& plain) const override {
+    ir::Node n;
+    n.name = plain + "/from_blocked";
+    n.op_type = "FromBlocked";
+    n.domain = "com.shrink";
+    n.inputs = {region};
+    n.outputs = {plain};
+    return n;
   }
 
   bool try_conv(const ir::Node& n) {
@@ -109,7 +70,7 @@ class Blocker {
     if (m % block_ || !(g == 1 || depthwise || ((c / g) % block_ == 0 && (m / g) % block_ == 0))) return false;
     // A residual joins only when blocked already (its shape is then a convolution's or a pool's
     // output, which a plain value's need not be: it could broadcast).
-    if (n.inputs.size() > 3 && !n.inputs[3].empty() && !blocked(n.inputs[3])) return false;
+    if (n.inputs.size() > 3 && !n.inputs[3].empty() && !in_region(n.inputs[3])) return false;
     ir::Node b = n;
     b.op_type = "BlockedFusedConv";
     b.domain = "com.shrink";
@@ -120,16 +81,16 @@ class Blocker {
       b.attrs["beta"] = 0.f;
     }
     b.attrs["block"] = block_;
-    if (blocked(n.inputs[0]) || c % block_ == 0) b.inputs[0] = need_blocked(n.inputs[0]);
+    if (in_region(n.inputs[0]) || c % block_ == 0) b.inputs[0] = need_region(n.inputs[0]);
     else need_plain(n.inputs[0]);
-    if (b.inputs.size() > 3 && !b.inputs[3].empty()) b.inputs[3] = blocked_of_.at(b.inputs[3]);
-    emit_blocked(std::move(b));
+    if (b.inputs.size() > 3 && !b.inputs[3].empty()) b.inputs[3] = region_form(b.inputs[3]);
+    emit_region(std::move(b));
     return true;
   }
 
   bool try_pool(const ir::Node& n) {
     if (!n.domain.empty() || (n.op_type != "MaxPool" && n.op_type != "AveragePool")) return false;
-    if (!blocked(n.inputs[0]) || (n.outputs.size() > 1 && !n.outputs[1].empty())) return false;
+    if (!in_region(n.inputs[0]) || (n.outputs.size() > 1 && !n.outputs[1].empty())) return false;
     if (n.attrs_as<ops::PoolAttrs>().kernel_shape.size() != 2) return false;
     ir::Node b = n;
     b.op_type = "Blocked" + n.op_type;
@@ -137,32 +98,27 @@ class Blocker {
     b.typed = nullptr;
     b.outputs.resize(1);
     b.attrs["block"] = block_;
-    b.inputs[0] = blocked_of_.at(n.inputs[0]);
-    emit_blocked(std::move(b));
+    b.inputs[0] = region_form(n.inputs[0]);
+    emit_region(std::move(b));
     return true;
-  }
-
-  bool scalar_constant(const std::string& v) const {
-    const Tensor* t = g_.initializer(v);
-    return t && t->numel() == 1;
   }
 
   bool try_elementwise(const ir::Node& n) {
     if (!n.domain.empty() || n.outputs.size() != 1) return false;
     if (kUnary.count(n.op_type)) {
-      if (!blocked(n.inputs[0])) return false;
+      if (!in_region(n.inputs[0])) return false;
       for (size_t i = 1; i < n.inputs.size(); ++i)
         if (!n.inputs[i].empty() && !scalar_constant(n.inputs[i])) return false;
     } else if (kBinary.count(n.op_type)) {
-      const bool b0 = blocked(n.inputs[0]), b1 = blocked(n.inputs[1]);
+      const bool b0 = in_region(n.inputs[0]), b1 = in_region(n.inputs[1]);
       if (!((b0 && b1) || (b0 && scalar_constant(n.inputs[1])) || (b1 && scalar_constant(n.inputs[0])))) return false;
     } else {
       return false;
     }
     ir::Node b = n;
     for (auto& in : b.inputs)
-      if (blocked(in)) in = blocked_of_.at(in);
-    emit_blocked(std::move(b));
+      if (in_region(in)) in = region_form(in);
+    emit_region(std::move(b));
     return true;
   }
 
@@ -171,19 +127,16 @@ class Blocker {
     const int64_t axis = n.attrs_as<ops::ConcatAttrs>().axis;
     if (axis != 1 && axis != -3) return false;  // channels of a rank-4 tensor
     for (const auto& in : n.inputs)
-      if (!blocked(in)) return false;
+      if (!in_region(in)) return false;
     ir::Node b = n;
     b.typed = nullptr;
-    for (auto& in : b.inputs) in = blocked_of_.at(in);
+    for (auto& in : b.inputs) in = region_form(in);
     b.attrs["axis"] = int64_t(1);
-    emit_blocked(std::move(b));
+    emit_region(std::move(b));
     return true;
   }
 
-  ir::Graph& g_;
   const int64_t block_;
-  std::set<std::string> plain_;                    // values available in plain layout
-  std::map<std::string, std::string> blocked_of_;  // value -> its blocked form
 };
 
 }  // namespace

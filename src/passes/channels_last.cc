@@ -11,12 +11,12 @@
 //     channels-last input, and some reader of the output could join (else the float result would
 //     leave the region transposed, at up to 4x the bytes of the int8 value it came from).
 // A channels-last value keeps its plain name for a Transpose placed just before its first plain reader.
-#include <map>
 #include <set>
 
 #include "ops/internal/quantized.h"
 #include "ops/nn/pool.h"
 #include "passes/graph_uses.h"
+#include "passes/layout_regions.h"
 #include "passes/passes.h"
 
 namespace shrink::passes {
@@ -28,27 +28,14 @@ const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Div"};
 
 bool is_q_conv(const ir::Node& n) { return n.domain == "com.shrink" && n.op_type == "QConv" && n.outputs.size() == 1; }
 
-class ChannelsLast {
+class ChannelsLast final : public LayoutRegions {
  public:
-  explicit ChannelsLast(ir::Graph& g) : g_(g), uses_(g) {
-    for (const auto& in : g.inputs) plain_.insert(in.name);
-    for (const auto& [name, t] : g.initializers) plain_.insert(name);
-  }
-
-  void run() {
-    std::vector<ir::Node> nodes = std::move(g_.nodes);
-    g_.nodes.clear();
-    for (auto& n : nodes) {
-      if (try_conv(n) || try_pool(n) || try_elementwise(n)) continue;
-      emit_plain(std::move(n));
-    }
-    for (const auto& o : g_.outputs) need_plain(o.name);
-  }
+  explicit ChannelsLast(ir::Graph& g) : LayoutRegions(g, "#nhwc"), uses_(g), nodes_(g.nodes) {}
 
  private:
-  bool last(const std::string& v) const { return last_of_.count(v) > 0; }
+  bool try_join(const ir::Node& n) override { return try_conv(n) || try_pool(n) || try_elementwise(n); }
 
-  ir::Node transpose(const std::string& in, const std::string& out, std::vector<int64_t> perm) {
+  static ir::Node transpose(const std::string& in, const std::string& out, std::vector<int64_t> perm) {
     ir::Node n;
     n.name = out + "/transpose";
     n.op_type = "Transpose";
@@ -57,39 +44,11 @@ class ChannelsLast {
     n.attrs["perm"] = std::move(perm);
     return n;
   }
-
-  // The plain form of v, materialized on first need.
-  void need_plain(const std::string& v) {
-    if (v.empty() || plain_.count(v) || !last(v)) return;
-    push(transpose(last_of_.at(v), v, {0, 3, 1, 2}));
-    plain_.insert(v);
+  ir::Node to_region(const std::string& plain, const std::string& region) const override {
+    return transpose(plain, region, {0, 2, 3, 1});
   }
-
-  // The channels-last form of v, materialized on first need.
-  std::string need_last(const std::string& v) {
-    if (last(v)) return last_of_.at(v);
-    push(transpose(v, v + "#nhwc", {0, 2, 3, 1}));
-    return last_of_[v] = v + "#nhwc";
-  }
-
-  void emit_plain(ir::Node n) {
-    for (const auto& in : n.inputs) need_plain(in);
-    for (const auto& o : n.outputs) plain_.insert(o);
-    g_.nodes.push_back(std::move(n));
-  }
-
-  // Emits n with its output renamed to the channels-last value of that name.
-  void emit_last(ir::Node n) {
-    const std::string out = n.outputs[0];
-    n.outputs[0] = out + "#nhwc";
-    last_of_[out] = n.outputs[0];
-    push(std::move(n));
-  }
-
-  void push(ir::Node n) {
-    n.typed = nullptr;
-    ops::bind(n, g_.opset());
-    g_.nodes.push_back(std::move(n));
+  ir::Node to_plain(const std::string& region, const std::string& plain) const override {
+    return transpose(region, plain, {0, 3, 1, 2});
   }
 
   bool try_conv(const ir::Node& n) {
@@ -98,27 +57,27 @@ class ChannelsLast {
     if (!w || w->rank() != 4) return false;
     ir::Node c = n;
     c.op_type = "NhwcQConv";
-    c.inputs[0] = need_last(n.inputs[0]);
-    emit_last(std::move(c));
+    c.inputs[0] = need_region(n.inputs[0]);
+    emit_region(std::move(c));
     return true;
   }
 
   bool try_pool(const ir::Node& n) {
-    if (!n.domain.empty() || n.op_type != "MaxPool" || !last(n.inputs[0])) return false;
+    if (!n.domain.empty() || n.op_type != "MaxPool" || !in_region(n.inputs[0])) return false;
     if (n.outputs.size() > 1 && !n.outputs[1].empty()) return false;
     if (n.attrs_as<ops::PoolAttrs>().kernel_shape.size() != 2) return false;
     ir::Node p = n;
     p.op_type = "NhwcMaxPool";
     p.domain = "com.shrink";
     p.outputs.resize(1);
-    p.inputs[0] = last_of_.at(n.inputs[0]);
-    emit_last(std::move(p));
+    p.inputs[0] = region_form(n.inputs[0]);
+    emit_region(std::move(p));
     return true;
   }
 
+  // Per-tensor Quantize / DequantizeLinear parameters must be rank 0 (a [1] tensor would widen the rank).
   bool scalar_constant(const std::string& v, bool rank0) const {
-    const Tensor* t = g_.initializer(v);
-    return t && t->numel() == 1 && (!rank0 || t->rank() == 0);
+    return LayoutRegions::scalar_constant(v) && (!rank0 || g_.initializer(v)->rank() == 0);
   }
 
   bool qdq(const ir::Node& n) const { return n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear"; }
@@ -128,7 +87,7 @@ class ChannelsLast {
     auto it = uses_.readers.find(v);
     if (it == uses_.readers.end()) return false;
     for (size_t r : it->second) {
-      const ir::Node& n = g_nodes_[r];
+      const ir::Node& n = nodes_[r];
       if (is_q_conv(n) && n.inputs[0] == v) return true;
       if (n.domain == "com.shrink" && n.op_type == "QAdd") return true;
       if (n.domain.empty() && (n.op_type == "MaxPool" || kUnary.count(n.op_type) || kBinary.count(n.op_type)))
@@ -144,11 +103,11 @@ class ChannelsLast {
     if (qadd || kBinary.count(n.op_type)) {
       const std::string& a = n.inputs[qadd ? ops::kQAddA : 0];
       const std::string& b = n.inputs[qadd ? ops::kQAddB : 1];
-      const bool la = last(a), lb = last(b);
+      const bool la = in_region(a), lb = in_region(b);
       if (!((la && lb) || (!qadd && ((la && scalar_constant(b, false)) || (lb && scalar_constant(a, false))))))
         return false;
     } else if (kUnary.count(n.op_type)) {
-      if (!last(n.inputs[0]) || !joinable_reader(n.outputs[0])) return false;
+      if (!in_region(n.inputs[0]) || !joinable_reader(n.outputs[0])) return false;
       for (size_t i = 1; i < n.inputs.size(); ++i)
         if (!n.inputs[i].empty() && !scalar_constant(n.inputs[i], qdq(n))) return false;
     } else {
@@ -156,16 +115,13 @@ class ChannelsLast {
     }
     ir::Node e = n;
     for (size_t i = 0; i < e.inputs.size(); ++i)
-      if (last(e.inputs[i])) e.inputs[i] = last_of_.at(e.inputs[i]);
-    emit_last(std::move(e));
+      if (in_region(e.inputs[i])) e.inputs[i] = region_form(e.inputs[i]);
+    emit_region(std::move(e));
     return true;
   }
 
-  ir::Graph& g_;
-  const GraphUses uses_;                        // of the original nodes (g_nodes_)
-  const std::vector<ir::Node> g_nodes_ = g_.nodes;
-  std::set<std::string> plain_;                 // values available in plain layout
-  std::map<std::string, std::string> last_of_;  // value -> its channels-last form
+  const GraphUses uses_;                // of the original nodes (nodes_)
+  const std::vector<ir::Node> nodes_;
 };
 
 }  // namespace

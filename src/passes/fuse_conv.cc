@@ -2,35 +2,16 @@
 // one com.shrink FusedConv, so oneDNN applies the sum and the activation as post-ops. Only float32
 // convolutions whose weights are constants or graph inputs (training feeds parameters as inputs),
 // and only through values nobody else reads.
-#include <set>
-
 #include "ops/internal/fused_conv.h"
 #include "ops/op.h"
 #include "passes/activation_match.h"
+#include "passes/graph_uses.h"
 #include "passes/passes.h"
 
 namespace shrink::passes {
-namespace {
-
-struct Uses {
-  std::map<std::string, std::vector<size_t>> readers;
-  std::set<std::string> graph_outputs;
-  // The single node reading v, or -1 when v has several readers or is a graph output.
-  long only_reader(const std::string& v) const {
-    auto it = readers.find(v);
-    if (graph_outputs.count(v) || it == readers.end() || it->second.size() != 1) return -1;
-    return long(it->second[0]);
-  }
-};
-
-}  // namespace
 
 ir::Graph fuse_conv(ir::Graph g) {
-  Uses uses;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    for (const auto& in : g.nodes[i].inputs)
-      if (!in.empty()) uses.readers[in].push_back(i);
-  for (const auto& o : g.outputs) uses.graph_outputs.insert(o.name);
+  const GraphUses uses(g);
   std::vector<bool> removed(g.nodes.size(), false), touched(g.nodes.size(), false);
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     ir::Node& conv = g.nodes[i];
@@ -72,18 +53,9 @@ ir::Graph fuse_conv(ir::Graph g) {
     fused.attrs["alpha"] = alpha;
     fused.attrs["beta"] = beta;
     ops::bind(fused, g.opset());
-    // The fused node takes the place of the last absorbed node, where the residual is surely ready.
-    size_t last = absorbed.back();
-    for (size_t k : absorbed) touched[k] = true;
-    touched[i] = true;
-    g.nodes[last] = std::move(fused);
-    removed[i] = true;
-    for (size_t k = 0; k + 1 < absorbed.size(); ++k) removed[absorbed[k]] = true;
+    place_fused(g, i, absorbed, std::move(fused), touched, removed);
   }
-  std::vector<ir::Node> nodes;
-  for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (!removed[i]) nodes.push_back(std::move(g.nodes[i]));
-  g.nodes = std::move(nodes);
+  drop_nodes(g, removed);
   return g;
 }
 

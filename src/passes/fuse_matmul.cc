@@ -125,13 +125,7 @@ ir::Graph fuse_matmul(ir::Graph g) {
     fused.attrs["alpha"] = alpha;
     fused.attrs["beta"] = beta;
     ops::bind(fused, g.opset());
-    // In place of the last absorbed node, where the residual is surely computed.
-    const size_t last = absorbed.empty() ? i : absorbed.back();
-    for (size_t k : absorbed) touched[k] = true;
-    touched[i] = true;
-    g.nodes[last] = std::move(fused);
-    if (last != i) removed[i] = true;
-    for (size_t k = 0; k + 1 < absorbed.size(); ++k) removed[absorbed[k]] = true;
+    place_fused(g, i, absorbed, std::move(fused), touched, removed);
   }
   drop_nodes(g, removed);
   return eliminate_dead_code(std::move(g));  // a Gemm's weight that only it read, now transposed

@@ -40,6 +40,19 @@ struct GraphUses {
   }
 };
 
+// Fusion bookkeeping: node `first` and the chain of nodes `absorbed` after it (in graph order) become
+// `fused`, which takes the place of the last of them (where every input it reads, e.g. a residual,
+// is surely computed); all are marked touched, the others removed.
+inline void place_fused(ir::Graph& g, size_t first, const std::vector<size_t>& absorbed, ir::Node fused,
+                        std::vector<bool>& touched, std::vector<bool>& removed) {
+  const size_t last = absorbed.empty() ? first : absorbed.back();
+  touched[first] = true;
+  for (size_t k : absorbed) touched[k] = true;
+  g.nodes[last] = std::move(fused);
+  if (last != first) removed[first] = true;
+  for (size_t k = 0; k + 1 < absorbed.size(); ++k) removed[absorbed[k]] = true;
+}
+
 // Drops the nodes marked in `removed`, keeping the order of the others.
 inline void drop_nodes(ir::Graph& g, const std::vector<bool>& removed) {
   std::vector<ir::Node> nodes;

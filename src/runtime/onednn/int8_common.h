@@ -13,6 +13,12 @@ namespace shrink::runtime::onednn {
 
 bool cpu_has_vnni();
 
+// oneDNN's type for an int8 kernel's output: u8, s8, else f32.
+inline dnnl::memory::data_type int8_output_type(DType t) {
+  using dt = dnnl::memory::data_type;
+  return t == DType::kUInt8 ? dt::u8 : t == DType::kInt8 ? dt::s8 : dt::f32;
+}
+
 // Weights minus their zero points as s8, laid out [outer, len] per reduction block; `channel_of`
 // maps a flat index to the channel whose zero point applies. With split, each block becomes
 // [half a, half b] (2 * len). Returns false when some w - w_zp falls outside [-128, 128].

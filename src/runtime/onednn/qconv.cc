@@ -21,8 +21,6 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 using namespace ops;  // QInput names
 
-dt onednn_type(DType t) { return t == DType::kUInt8 ? dt::u8 : t == DType::kInt8 ? dt::s8 : dt::f32; }
-
 class QConvKernel final : public Kernel {
  public:
   // dense: a grouped convolution as one block-diagonal convolution (zeros outside each group's
@@ -38,8 +36,8 @@ class QConvKernel final : public Kernel {
     outer_ = channels_last ? geo.batch * numel(geo.in_spatial) * geo.group : geo.batch * geo.group;
     len_ = geo.in_channels / geo.group * (channels_last ? 1 : numel(geo.in_spatial));
     x_plain_ = channels_last ? dnnl::memory::desc(to_dims(x_shape), dt::u8, tag::acdb) : plain_desc(x_shape, dt::u8);
-    y_plain_ = channels_last ? dnnl::memory::desc(to_dims(y_shape), onednn_type(y_type), tag::acdb)
-                             : plain_desc(y_shape, onednn_type(y_type));
+    y_plain_ = channels_last ? dnnl::memory::desc(to_dims(y_shape), int8_output_type(y_type), tag::acdb)
+                             : plain_desc(y_shape, int8_output_type(y_type));
     Shape w_full{geo.out_channels, c_in / geo.group};
     w_full.insert(w_full.end(), geo.kernel.begin(), geo.kernel.end());
     Tensor w = weights.w;
@@ -63,7 +61,7 @@ class QConvKernel final : public Kernel {
     dnnl::memory::desc bias_md = has_bias ? dnnl::memory::desc({geo.out_channels}, dt::f32, tag::a) : dnnl::memory::desc();
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                       any(x_shape, dt::u8), any(w_full, dt::s8), bias_md,
-                                      any(y_shape, onednn_type(y_type)), strides, dil, pl, pr);
+                                      any(y_shape, int8_output_type(y_type)), strides, dil, pl, pr);
     pd_ = dnnl::convolution_forward::primitive_desc(d, epi.attr, engine());
     prim_ = dnnl::convolution_forward(pd_);
     w_mem_ = reorder_to(wrap(plain_desc(w_full, dt::s8), w), pd_.weights_desc());

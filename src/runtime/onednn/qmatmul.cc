@@ -14,8 +14,6 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 using namespace ops;  // QInput names
 
-dt onednn_type(DType t) { return t == DType::kUInt8 ? dt::u8 : t == DType::kInt8 ? dt::s8 : dt::f32; }
-
 class QMatMulKernel final : public Kernel {
  public:
   QMatMulKernel(int64_t m, int64_t k, int64_t n, std::span<const ValueMeta> in, Int8Weights weights,
@@ -23,7 +21,7 @@ class QMatMulKernel final : public Kernel {
       : m_(m), k_(k), n_(n), split_(weights.split), requant_(y_type != DType::kFloat32), epi_(std::move(epi)) {
     const int64_t kk = k * (split_ ? 2 : 1);
     x_md_ = plain_desc({m, kk}, dt::u8);
-    y_md_ = plain_desc({m, n}, onednn_type(y_type));
+    y_md_ = plain_desc({m, n}, int8_output_type(y_type));
     dnnl::memory::desc w_any({kk, n}, dt::s8, tag::any);
     const bool has_bias = size_t(kQBias) < in.size() && in[kQBias].present();
     bias_md_ = has_bias ? plain_desc({1, n}) : dnnl::memory::desc();

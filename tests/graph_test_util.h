@@ -1,0 +1,41 @@
+// Helpers shared by the pass and session tests: seeded random tensors, the largest difference
+// relative to the reference's scale, and op counts.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/rng.h"
+#include "core/tensor.h"
+#include "ir/graph.h"
+
+namespace shrink::test_util {
+
+// Uniform in [-scale, scale], reproducible from the seed.
+inline Tensor random_tensor(Shape s, uint64_t seed, float scale = 1.f) {
+  Rng rng(seed);
+  Tensor t(DType::kFloat32, std::move(s));
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = scale * rng.uniform(-1.f, 1.f);
+  return t;
+}
+
+// max |a - b| / max |b| (shapes must agree).
+inline double max_rel_diff(const Tensor& a, const Tensor& b) {
+  EXPECT_EQ(a.shape(), b.shape());
+  if (a.shape() != b.shape()) return INFINITY;
+  double d = 0, s = 1e-30;
+  for (int64_t i = 0; i < b.numel(); ++i) {
+    d = std::max(d, std::fabs(a.as_double(i) - b.as_double(i)));
+    s = std::max(s, std::fabs(b.as_double(i)));
+  }
+  return d / s;
+}
+
+inline int count_op(const ir::Graph& g, const std::string& op) {
+  int n = 0;
+  for (const auto& node : g.nodes) n += node.op_type == op;
+  return n;
+}
+
+}  // namespace shrink::test_util
