@@ -11,6 +11,7 @@
 #include "compress/quant/quantize.h"
 #include "core/npy.h"
 #include "onnx/model_io.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 #include "train/data/synth.h"
 #include "train/models/model_zoo.h"
@@ -38,28 +39,8 @@ std::map<std::string, int64_t> op_counts(const ir::Graph& g) {
   return c;
 }
 
-struct Closeness {
-  double top1 = 0;     // share of samples with the same argmax
-  double rel_err = 0;  // ||y - y_ref|| / ||y_ref||
-};
-
-Closeness closeness(const Tensor& ref, const Tensor& y) {
-  const int64_t n = ref.dim(0), c = ref.dim(1);
-  double num = 0, den = 0;
-  int64_t same = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t ia = 0, ib = 0;
-    for (int64_t k = 0; k < c; ++k) {
-      const float va = ref.data<float>()[i * c + k], vb = y.data<float>()[i * c + k];
-      num += double(va - vb) * (va - vb);
-      den += double(va) * va;
-      if (va > ref.data<float>()[i * c + ia]) ia = k;
-      if (vb > y.data<float>()[i * c + ib]) ib = k;
-    }
-    same += ia == ib;
-  }
-  return {double(same) / double(n), std::sqrt(num / std::max(den, 1e-30))};
-}
+using test_util::Closeness;
+using test_util::closeness;
 
 Tensor run(const ir::Graph& g, const Tensor& x, std::map<std::string, int64_t>* runtime_ops = nullptr) {
   runtime::Session s(g);
@@ -113,8 +94,12 @@ void expect_qoperator_form(const std::string& arch) {
   for (const auto& n : b.qop.nodes) {
     auto p = producer.find(n.inputs[0]);
     const std::string from = p == producer.end() ? "" : p->second->op_type;
-    if (n.op_type == "QuantizeLinear") EXPECT_NE(from, "DequantizeLinear") << "DQ -> Q pair at " << n.name;
-    if (n.op_type == "DequantizeLinear") EXPECT_FALSE(b.qop.is_initializer(n.inputs[0])) << n.name;
+    if (n.op_type == "QuantizeLinear") {
+      EXPECT_NE(from, "DequantizeLinear") << "DQ -> Q pair at " << n.name;
+    }
+    if (n.op_type == "DequantizeLinear") {
+      EXPECT_FALSE(b.qop.is_initializer(n.inputs[0])) << n.name;
+    }
     if (n.op_type == "Relu" && p != producer.end()) {
       auto pp = producer.find(p->second->inputs[0]);
       relu_after_qlinear += pp != producer.end() && pp->second->op_type == "QLinearConv";
@@ -122,7 +107,9 @@ void expect_qoperator_form(const std::string& arch) {
   }
   EXPECT_EQ(relu_after_qlinear, 0) << "a Relu after QLinearConv was not folded into its output range";
   // Conv + Relu: the Relu disappears as in QDQ.
-  if (count(quantized, "Conv") > 0) EXPECT_LT(count(ops, "Relu"), count(op_counts(b.flt), "Relu"));
+  if (count(quantized, "Conv") > 0) {
+    EXPECT_LT(count(ops, "Relu"), count(op_counts(b.flt), "Relu"));
+  }
 
   const Tensor x = calibration_data(arch, 64, 31).x;
   std::map<std::string, int64_t> runtime_ops;
@@ -236,7 +223,9 @@ TEST(CompressQuantFormats, DynamicConv) {
     for (const auto& n : q.nodes)
       if (n.op_type == "Add" && n.name.find("_bias_add") != std::string::npos && q.is_initializer(n.inputs[1])) {
         const Tensor& bias = q.initializers.at(n.inputs[1]);
-        if (bias.rank() == 4) EXPECT_EQ(bias.dim(0) * bias.dim(2) * bias.dim(3), 1);
+        if (bias.rank() == 4) {
+          EXPECT_EQ(bias.dim(0) * bias.dim(2) * bias.dim(3), 1);
+        }
       }
     const Tensor x = train::synth_images(32, 31).x;
     std::map<std::string, int64_t> runtime_ops;
@@ -245,7 +234,9 @@ TEST(CompressQuantFormats, DynamicConv) {
         << "ConvInteger not mapped onto the int8 conv";
     EXPECT_EQ(runtime_ops.count("ConvInteger"), 0u);
     EXPECT_EQ(runtime_ops.count("Cast"), 0u);
-    if (std::string(arch) == "cnn-small") EXPECT_EQ(runtime_ops.count("Add"), 0u) << "a bias Add was not absorbed";
+    if (std::string(arch) == "cnn-small") {
+      EXPECT_EQ(runtime_ops.count("Add"), 0u) << "a bias Add was not absorbed";
+    }
     std::printf("[dynamic conv %s] %lld ConvInteger; vs float: argmax %.3f, rel %.4f\n", arch, (long long)convs,
                 c.top1, c.rel_err);
     EXPECT_GE(c.top1, 0.9);

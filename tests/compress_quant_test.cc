@@ -17,6 +17,7 @@
 #include "onnx/model_io.h"
 #include "ops/op.h"
 #include "passes/passes.h"
+#include "graph_test_util.h"
 #include "runtime/session.h"
 #include "train/data/synth.h"
 #include "train/models/model_zoo.h"
@@ -47,22 +48,9 @@ Agreement compare(const ir::Graph& ref, const ir::Graph& q, const Tensor& x) {
     for (const char* op : {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger"})
       if (n.op_type == op) ++r.left[op];
   }
-  const int64_t n = ya.dim(0), c = ya.dim(1);
-  double num = 0, den = 0;
-  int64_t same = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t ia = 0, ib = 0;
-    for (int64_t k = 0; k < c; ++k) {
-      const float va = ya.data<float>()[i * c + k], vb = yb.data<float>()[i * c + k];
-      num += double(va - vb) * (va - vb);
-      den += double(va) * va;
-      if (va > ya.data<float>()[i * c + ia]) ia = k;
-      if (vb > yb.data<float>()[i * c + ib]) ib = k;
-    }
-    same += ia == ib;
-  }
-  r.top1 = double(same) / double(n);
-  r.rel_err = std::sqrt(num / std::max(den, 1e-30));
+  const test_util::Closeness c = test_util::closeness(ya, yb);
+  r.top1 = c.top1;
+  r.rel_err = c.rel_err;
   return r;
 }
 
@@ -220,7 +208,9 @@ TEST(CompressQuant, SymmetricActivations) {
     for (const auto& t : r.ranges) {
       EXPECT_EQ(t.zero_point, act == DType::kUInt8 ? 128 : 0) << t.tensor;
       const double m = std::max(std::fabs(t.range.lo), std::fabs(t.range.hi));
-      if (m > 0) EXPECT_NEAR(t.scale, 2 * m / 255, 1e-6 * m) << t.tensor;
+      if (m > 0) {
+        EXPECT_NEAR(t.scale, 2 * m / 255, 1e-6 * m) << t.tensor;
+      }
     }
     const Agreement a = compare(g, q, images(64, 31).x);
     EXPECT_GE(a.top1, 0.95);

@@ -3,6 +3,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -30,6 +31,30 @@ inline double max_rel_diff(const Tensor& a, const Tensor& b) {
     s = std::max(s, std::fabs(b.as_double(i)));
   }
   return d / s;
+}
+
+// How close logits y [N, C] are to the reference's: the share of rows with the same argmax, and
+// ||y - ref|| / ||ref|| over all elements.
+struct Closeness {
+  double top1 = 0;
+  double rel_err = 0;
+};
+inline Closeness closeness(const Tensor& ref, const Tensor& y) {
+  const int64_t n = ref.dim(0), c = ref.dim(1);
+  double num = 0, den = 0;
+  int64_t same = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t ia = 0, ib = 0;
+    for (int64_t k = 0; k < c; ++k) {
+      const float va = ref.data<float>()[i * c + k], vb = y.data<float>()[i * c + k];
+      num += double(va - vb) * (va - vb);
+      den += double(va) * va;
+      if (va > ref.data<float>()[i * c + ia]) ia = k;
+      if (vb > y.data<float>()[i * c + ib]) ib = k;
+    }
+    same += ia == ib;
+  }
+  return {double(same) / double(n), std::sqrt(num / std::max(den, 1e-30))};
 }
 
 inline int count_op(const ir::Graph& g, const std::string& op) {
