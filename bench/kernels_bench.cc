@@ -53,6 +53,24 @@ void MatMul_128x256x1024(benchmark::State& state) {
 }
 BENCHMARK(MatMul_128x256x1024)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
+// The Transformer's and the batched MLP's products with constant weights (fused into FusedMatMul):
+// Arg(0) the default kernels (cpu:sgemm-packed), Arg(1) without the cpu backend (OpenBLAS sgemm).
+void FusedMatMul_shapes(benchmark::State& state) {
+  const int64_t m = state.range(1), k = state.range(2), n = state.range(3);
+  auto g = one_op("MatMul", {m, k}, {k, n}, {});
+  runtime::SessionOptions opt;
+  if (state.range(0) == 1) opt.skip_backends = {"cpu"};
+  run_session(state, g, {m, k}, opt);
+  state.SetItemsProcessed(state.iterations() * 2 * m * k * n);  // flops: items/s = FLOP/s
+}
+BENCHMARK(FusedMatMul_shapes)
+    ->ArgsProduct({{0, 1}, {128}, {256}, {256, 1024}})
+    ->Args({0, 128, 1024, 256})
+    ->Args({1, 128, 1024, 256})
+    ->Args({0, 64, 784, 512})
+    ->Args({1, 64, 784, 512})
+    ->Unit(benchmark::kMillisecond);
+
 void Conv3x3_64ch_56x56(benchmark::State& state) {
   auto g = one_op("Conv", {1, 64, 56, 56}, {64, 64, 3, 3}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
   runtime::SessionOptions opt;

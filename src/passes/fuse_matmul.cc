@@ -6,7 +6,8 @@
 // reads. A Gemm with a constant weight (alpha 1, A not transposed, C absent or a constant row)
 // enters the same chain as MatMul(a, W as [K, N]) + bias C * beta: PyTorch exports every Linear of
 // a 2-D input as Gemm with transB = 1, and a weight transposed once here spares BLAS the transposed
-// packing on every run.
+// packing on every run. A MatMul with a constant weight and nothing to fuse becomes a FusedMatMul
+// as well, for the packed weight.
 #include "ops/nn/gemm.h"
 #include "ops/op.h"
 #include "passes/activation_match.h"
@@ -113,7 +114,8 @@ ir::Graph fuse_matmul(ir::Graph g) {
       absorbed.push_back(size_t(next));
       out = g.nodes[size_t(next)].outputs[0];
     }
-    if (absorbed.empty() && !gemm) continue;
+    // A lone MatMul with a constant weight becomes a FusedMatMul too: its kernels keep the weight
+    // packed (cpu:sgemm-packed) or reordered (oneDNN) across runs, where sgemm re-packs it each time.
     ir::Node fused;
     fused.name = mm.name;
     fused.domain = "com.shrink";

@@ -13,8 +13,8 @@ const std::vector<KernelEntry>& fast_kernels() {
       }
     };
     add(view_kernels(), "view");
+    add(cpu_kernels(), "cpu");  // shrink's own kernels first: none of them duplicates a BLAS one but FusedMatMul
     add(blas_kernels(), "blas");
-    add(cpu_kernels(), "cpu");
     add(onednn_kernels(), "onednn");
     return v;
   }();

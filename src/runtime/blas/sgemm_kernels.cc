@@ -225,7 +225,9 @@ void set_blas_threads(int n) {
 }
 
 std::vector<KernelEntry> blas_kernels() {
-  return {{"", "Gemm", make_gemm}, {"", "MatMul", make_matmul}, {"com.shrink", "FusedMatMul", make_fused_matmul}};
+  return {{"", "Gemm", make_gemm},
+          {"", "MatMul", make_matmul},
+          {"com.shrink", "FusedMatMul", make_fused_matmul}};
 }
 
 }  // namespace shrink::runtime
