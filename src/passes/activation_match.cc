@@ -10,6 +10,11 @@ bool as_activation(const ir::Graph& g, const ir::Node& n, ops::Activation& act, 
   if (n.op_type == "Relu") return act = ops::Activation::kRelu, true;
   if (n.op_type == "Sigmoid") return act = ops::Activation::kSigmoid, true;
   if (n.op_type == "HardSwish") return act = ops::Activation::kHardSwish, true;
+  if (n.op_type == "Gelu") {  // the exact form only (fuse_gelu makes these from Erf chains)
+    auto it = n.attrs.find("approximate");
+    if (it != n.attrs.end() && std::get<std::string>(it->second) != "none") return false;
+    return act = ops::Activation::kGelu, true;
+  }
   if (n.op_type == "LeakyRelu") {
     auto it = n.attrs.find("alpha");
     alpha = it == n.attrs.end() ? 0.01f : std::get<float>(it->second);

@@ -1,5 +1,6 @@
 // The activation a node computes, in the form the fused ops (com.shrink FusedConv, FusedMatMul)
-// apply as a post-op: Relu, Sigmoid, HardSwish, LeakyRelu, and Clip with constant scalar bounds.
+// apply as a post-op: Relu, Sigmoid, HardSwish, LeakyRelu, Gelu (exact form), and Clip with constant
+// scalar bounds.
 #pragma once
 #include "ir/graph.h"
 #include "ops/internal/fused_conv.h"

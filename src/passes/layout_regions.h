@@ -78,7 +78,9 @@ class LayoutRegions {
  private:
   void push(ir::Node n) {
     n.typed = nullptr;
-    ops::bind(n, g_.opset());
+    // A runtime-made node of a newer opset than the model's (fuse_gelu's Gelu) keeps its own.
+    const ops::OpSchema* s = ops::find_op(n.domain, n.op_type);
+    ops::bind(n, std::max(g_.opset(), s ? s->since_opset : 0));
     g_.nodes.push_back(std::move(n));
   }
 

@@ -12,6 +12,10 @@ ir::Graph fold_constants(ir::Graph g);
 // Fuses Conv with a following residual Add and/or activation into com.shrink FusedConv (runtime only).
 ir::Graph fuse_conv(ir::Graph g);
 
+// Replaces GELU written out as Div / Erf / Add / Mul / Mul by one Gelu (exact form), which the
+// fusions below take as an activation (runtime only).
+ir::Graph fuse_gelu(ir::Graph g);
+
 // Fuses MatMul with a constant 2-D weight and a following bias Add, residual Add and/or activation
 // into com.shrink FusedMatMul (runtime only).
 ir::Graph fuse_matmul(ir::Graph g);

@@ -12,7 +12,7 @@ ir::Graph optimize_for_export(ir::Graph g) {
 ir::Graph optimize_for_runtime(ir::Graph g) {
   // The int8 fusions come first: constant folding would turn the weights' DequantizeLinear into floats.
   g = fuse_qoperators(fuse_qadd(fuse_qdq(std::move(g))));
-  return fuse_matmul(fuse_conv(optimize_for_export(std::move(g))));
+  return fuse_matmul(fuse_conv(fuse_gelu(optimize_for_export(std::move(g)))));
 }
 
 }  // namespace shrink::passes

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "ops/common.h"
+#include "ops/internal/gelu_erf.h"
 
 namespace shrink::ops {
 namespace {
@@ -15,7 +16,8 @@ struct ActivationRow {
 };
 constexpr ActivationRow kActivations[] = {{Activation::kNone, "none"},       {Activation::kRelu, "Relu"},
                                           {Activation::kLeakyRelu, "LeakyRelu"}, {Activation::kClip, "Clip"},
-                                          {Activation::kSigmoid, "Sigmoid"}, {Activation::kHardSwish, "HardSwish"}};
+                                          {Activation::kSigmoid, "Sigmoid"}, {Activation::kHardSwish, "HardSwish"},
+                                          {Activation::kGelu, "Gelu"}};
 
 std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
   AttrReader r(node);
@@ -79,6 +81,7 @@ void apply_activation(Activation act, float alpha, float beta, float* x, int64_t
     case Activation::kHardSwish:
       for (int64_t i = 0; i < n; ++i) x[i] = x[i] * std::min(std::max(x[i] / 6.f + 0.5f, 0.f), 1.f);
       return;
+    case Activation::kGelu: gelu_erf_inplace(x, n); return;
   }
 }
 

@@ -6,7 +6,8 @@
 
 namespace shrink::ops {
 
-enum class Activation { kNone, kRelu, kLeakyRelu, kClip, kSigmoid, kHardSwish };
+// kGelu: the exact (erf) form.
+enum class Activation { kNone, kRelu, kLeakyRelu, kClip, kSigmoid, kHardSwish, kGelu };
 
 struct FusedConvAttrs : ConvAttrs {
   Activation activation = Activation::kNone;

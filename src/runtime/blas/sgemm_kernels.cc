@@ -1,7 +1,7 @@
 // MatMul and Gemm (fp32) on OpenBLAS's sgemm. On CPUs without AVX-512 (AMD EPYC here) OpenBLAS's
 // hand-tuned kernels run about twice as fast as oneDNN 2.6's jit sgemm and on par with ONNX
 // Runtime's MLAS (see docs/benchmarks.md), so they come before oneDNN's in the kernel table (products
-with a constant weight and 16+ rows run on our packed-B GEMM, runtime/cpu/sgemm_packed.h). OpenBLAS is the
+// with a constant weight and 16+ rows run on our packed-B GEMM, runtime/cpu/sgemm_packed.h). OpenBLAS is the
 // OpenMP build: the session's thread setting governs it too. Transposes are sgemm flags; a batched
 // MatMul is one sgemm per (broadcast) batch.
 #include <cblas.h>

@@ -27,6 +27,7 @@ dnnl::algorithm eltwise_algorithm(ops::Activation act) {
     case ops::Activation::kClip: return dnnl::algorithm::eltwise_clip;
     case ops::Activation::kSigmoid: return dnnl::algorithm::eltwise_logistic;
     case ops::Activation::kHardSwish: return dnnl::algorithm::eltwise_hardswish;
+    case ops::Activation::kGelu: return dnnl::algorithm::eltwise_gelu_erf;
     default: return dnnl::algorithm::undef;
   }
 }
@@ -63,7 +64,8 @@ class ConvKernel final : public Kernel {
     if (fused && fused->activation != ops::Activation::kNone) {
       float alpha = fused->alpha, beta = fused->beta;
       if (fused->activation == ops::Activation::kRelu) alpha = 0.f;
-      if (fused->activation == ops::Activation::kHardSwish) alpha = beta = 0.f;  // fixed form in oneDNN 2.6
+      if (fused->activation == ops::Activation::kHardSwish || fused->activation == ops::Activation::kGelu)
+        alpha = beta = 0.f;  // fixed forms in oneDNN 2.6
       po.append_eltwise(1.f, eltwise_algorithm(fused->activation), alpha, beta);
     }
     dnnl::primitive_attr attr;

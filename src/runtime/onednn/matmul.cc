@@ -56,6 +56,7 @@ class MatMulKernel final : public Kernel {
         case ops::Activation::kClip: alg = dnnl::algorithm::eltwise_clip; break;
         case ops::Activation::kSigmoid: alg = dnnl::algorithm::eltwise_logistic; break;
         case ops::Activation::kHardSwish: alg = dnnl::algorithm::eltwise_hardswish, alpha = beta = 0.f; break;
+        case ops::Activation::kGelu: alg = dnnl::algorithm::eltwise_gelu_erf, alpha = beta = 0.f; break;
         case ops::Activation::kNone: break;
       }
       po.append_eltwise(1.f, alg, alpha, beta);
