@@ -36,9 +36,10 @@ class QuantizeKernel final : public Kernel {
         __m256 v = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(x + i), vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         v = _mm256_andnot_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), v);  // NaN -> 0
         v = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, vz), vlo), vhi);
-        alignas(32) int32_t q[8];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(q), _mm256_cvtps_epi32(v));
-        for (int k = 0; k < 8; ++k) y[i + k] = uint8_t(q[k]);
+        // Within [lo, hi] already: the saturating packs only narrow.
+        const __m256i q = _mm256_cvtps_epi32(v);
+        const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), is_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w));
       }
       for (; i < e; ++i) {
         float v = std::nearbyint(x[i] / s);
@@ -55,13 +56,18 @@ class DequantizeKernel final : public Kernel {
   void run(std::span<const Tensor> in, std::span<Tensor> out) override {
     const float s = in[1].data<float>()[0], zp = float(zero_point(in));
     float* y = out[0].data<float>();
-    auto body = [&](auto* x) {
-      parallel_for(in[0].numel(), kGrain, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) y[i] = (float(x[i]) - zp) * s;
-      });
-    };
-    if (in[0].dtype() == DType::kInt8) body(in[0].data<int8_t>());
-    else body(in[0].data<uint8_t>());
+    const bool is_signed = in[0].dtype() == DType::kInt8;
+    const auto* x = static_cast<const uint8_t*>(in[0].raw());
+    parallel_for(in[0].numel(), kGrain, [&](int64_t b, int64_t e) {
+      const __m256 vs = _mm256_set1_ps(s), vz = _mm256_set1_ps(zp);
+      int64_t i = b;
+      for (; i + 8 <= e; i += 8) {
+        const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x + i));
+        const __m256i v = is_signed ? _mm256_cvtepi8_epi32(raw) : _mm256_cvtepu8_epi32(raw);
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(v), vz), vs));
+      }
+      for (; i < e; ++i) y[i] = (float(is_signed ? int32_t(int8_t(x[i])) : int32_t(x[i])) - zp) * s;
+    });
   }
   std::string_view name() const override { return "cpu:dequantize"; }
 };
