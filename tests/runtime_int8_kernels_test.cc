@@ -1,0 +1,183 @@
+// shrink's own int8 kernels (runtime/cpu) against the reference kernels, bit for bit: QMatMul on
+// the AVX2 u8 x s8 product (static and dynamic x parameters, u8/s8 x, u8/s8/f32 y, Relu/Clip,
+// per-tensor and per-channel w, bias or not, batched x, odd M/K/N, 1 and 2 threads), and that the
+// fast kernel is the one chosen (oneDNN keeps weights beyond |w - w_zp| <= 64).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/rng.h"
+#include "ir/builder.h"
+#include "ops/op.h"
+#include "runtime/session.h"
+
+namespace shrink {
+namespace {
+
+ir::ValueInfo info(const std::string& name, DType t, const Shape& s) {
+  std::vector<ir::Dim> dims;
+  for (int64_t d : s) dims.push_back({d, ""});
+  return {name, t, dims, ""};
+}
+
+Tensor random_ints(Rng& rng, DType t, const Shape& s, int lo, int hi) {
+  Tensor x(t, s);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int v = lo + int(rng.below(uint64_t(hi - lo + 1)));
+    if (t == DType::kUInt8) x.data<uint8_t>()[i] = uint8_t(v);
+    else x.data<int8_t>()[i] = int8_t(v);
+  }
+  return x;
+}
+
+Tensor int_scalar(DType t, int v) {
+  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
+}
+
+// Runs g with fast kernels (threads 1 and 2) and reference kernels, without graph passes; every
+// output must be bit-identical. Returns the fast kernel of node 0.
+std::string expect_bit_identical(const ir::Graph& g, const std::vector<Tensor>& inputs) {
+  runtime::Session ref(g, {.optimize = false, .reference_only = true});
+  const auto want = ref.run(inputs);
+  std::string kernel;
+  for (int threads : {1, 2}) {
+    runtime::Session fast(g, {.threads = threads, .optimize = false});
+    const auto got = fast.run(inputs);
+    kernel = fast.kernel_names().at(0).second;
+    EXPECT_EQ(got.size(), want.size());
+    for (size_t k = 0; k < got.size() && k < want.size(); ++k) {
+      EXPECT_EQ(got[k].dtype(), want[k].dtype());
+      EXPECT_EQ(got[k].shape(), want[k].shape());
+      if (got[k].bit_equal(want[k])) continue;
+      int64_t first = 0;
+      while (first < want[k].numel() && got[k].as_double(first) == want[k].as_double(first)) ++first;
+      ADD_FAILURE() << "output " << k << " differs (threads " << threads << ", kernel " << kernel << ") first at " << first
+                    << ": " << got[k].as_double(first) << " vs reference " << want[k].as_double(first);
+    }
+  }
+  return kernel;
+}
+
+struct QMatMulCase {
+  Shape x;  // [..., K]
+  int64_t n;
+  DType x_type = DType::kUInt8;
+  int x_zp = 0;
+  bool dynamic = false;  // x_scale / x_zero_point are graph inputs (as after DynamicQuantizeLinear)
+  DType w_type = DType::kInt8;
+  int w_zp = 0;          // per-channel cases vary it by column
+  int w_range = 64;      // w - w_zp in [-w_range, w_range]
+  bool per_channel = false;
+  bool bias = true;
+  std::string act;       // "", Relu, Clip
+  DType y_type = DType::kUInt8;  // kFloat32: no requantization
+  int y_zp = 0;
+  bool ties = false;     // y_scale = 2 x_scale w_scale, no bias: v / y_scale lands on halves
+  std::string kernel = "cpu:qmatmul-avx2";
+};
+
+ir::Graph qmatmul_graph(const QMatMulCase& c, std::vector<Tensor>& inputs) {
+  Rng rng(uint64_t(c.x.back() * 1000 + c.n));
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  const int64_t k = c.x.back(), n = c.n;
+  g.inputs.push_back(info("x", c.x_type, c.x));
+  inputs.push_back(c.x_type == DType::kUInt8 ? random_ints(rng, c.x_type, c.x, 0, 255)
+                                             : random_ints(rng, c.x_type, c.x, -128, 127));
+  const float xs = c.ties ? 0.5f : rng.uniform(0.01f, 0.05f);
+  std::string x_scale = "x_scale", x_zp = "x_zp";
+  if (c.dynamic) {
+    g.inputs.push_back(info(x_scale, DType::kFloat32, {}));
+    g.inputs.push_back(info(x_zp, c.x_type, {}));
+    inputs.push_back(Tensor::scalar<float>(xs));
+    inputs.push_back(int_scalar(c.x_type, c.x_zp));
+  } else {
+    x_scale = b.constant("x_scale", Tensor::scalar<float>(xs));
+    x_zp = b.constant("x_zp", int_scalar(c.x_type, c.x_zp));
+  }
+  const int64_t channels = c.per_channel ? n : 1;
+  Tensor ws(DType::kFloat32, {channels}), wz(c.w_type, {channels});
+  for (int64_t i = 0; i < channels; ++i) {
+    ws.data<float>()[i] = c.ties ? 0.25f : rng.uniform(0.002f, 0.01f);
+    const int z = c.w_zp + (c.per_channel ? int(i % 5) - 2 : 0);
+    if (c.w_type == DType::kUInt8) wz.data<uint8_t>()[i] = uint8_t(z);
+    else wz.data<int8_t>()[i] = int8_t(z);
+  }
+  if (!c.per_channel) ws = ws.reshaped({}), wz = wz.reshaped({});
+  Tensor w(c.w_type, {k, n});
+  for (int64_t i = 0; i < k * n; ++i) {
+    const int z = int(wz.as_int64(c.per_channel ? i % n : 0));
+    const int v = z - c.w_range + int(rng.below(uint64_t(2 * c.w_range + 1)));
+    if (c.w_type == DType::kUInt8) w.data<uint8_t>()[i] = uint8_t(std::clamp(v, 0, 255));
+    else w.data<int8_t>()[i] = int8_t(std::clamp(v, -128, 127));
+  }
+  std::string bias;
+  if (c.bias) {
+    Tensor bt(DType::kFloat32, {n});
+    for (int64_t i = 0; i < n; ++i) bt.data<float>()[i] = rng.uniform(-2.f, 2.f);
+    bias = b.constant("bias", bt);
+  }
+  std::string y_scale, y_zp;
+  if (c.y_type != DType::kFloat32) {
+    y_scale = b.constant("y_scale", Tensor::scalar<float>(c.ties ? 2 * xs * 0.25f : 0.05f));
+    y_zp = b.constant("y_zp", int_scalar(c.y_type, c.y_zp));
+  }
+  ir::AttributeMap attrs;
+  if (!c.act.empty()) attrs["activation"] = c.act;
+  if (c.act == "Clip") attrs["alpha"] = -0.7f, attrs["beta"] = 1.3f;
+  auto y = b.node("QMatMul",
+                  {"x", x_scale, x_zp, b.constant("w", w), b.constant("w_scale", ws), b.constant("w_zp", wz), bias,
+                   y_scale, y_zp},
+                  attrs, "qmm", 1, "com.shrink")[0];
+  g.outputs.push_back({y, c.y_type, std::nullopt, ""});
+  ops::bind_all(g);
+  return g;
+}
+
+class QMatMulAvx2 : public ::testing::TestWithParam<QMatMulCase> {};
+
+TEST_P(QMatMulAvx2, BitIdenticalToReferenceInt8) {
+  std::vector<Tensor> inputs;
+  const ir::Graph g = qmatmul_graph(GetParam(), inputs);
+  EXPECT_EQ(expect_bit_identical(g, inputs), GetParam().kernel);
+}
+
+QMatMulCase q(Shape x, int64_t n, auto f) {
+  QMatMulCase c{.x = std::move(x), .n = n};
+  f(c);
+  return c;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, QMatMulAvx2,
+    ::testing::Values(
+        QMatMulCase{.x = {1, 7}, .n = 13},
+        q({1, 300}, 500, [](QMatMulCase& c) { c.x_zp = 128; c.act = "Relu"; }),  // GEMV over two threads
+        q({3, 33}, 17, [](QMatMulCase& c) { c.x_zp = 77; c.per_channel = true; c.y_zp = 9; }),
+        q({17, 31}, 45, [](QMatMulCase& c) { c.x_type = DType::kInt8; c.x_zp = -5; c.y_type = DType::kInt8; c.y_zp = -3; }),
+        q({64, 130}, 33, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 131; c.y_type = DType::kFloat32; }),
+        q({130, 67}, 45, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 1; c.per_channel = true; c.act = "Clip"; c.y_type = DType::kFloat32; }),
+        q({2, 3, 29}, 16, [](QMatMulCase& c) { c.w_type = DType::kUInt8; c.w_zp = 128; c.per_channel = true; c.act = "Clip"; }),
+        q({2, 5, 64}, 31, [](QMatMulCase& c) { c.dynamic = true; c.x_type = DType::kInt8; c.x_zp = 3; c.bias = false; c.y_type = DType::kInt8; }),
+        q({5, 10}, 1, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 0; }),
+        q({9, 258}, 23, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 200; c.y_type = DType::kInt8; c.y_zp = 1; }),
+        q({130, 784}, 100, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 128; c.per_channel = true; c.act = "Relu"; })),
+    [](const ::testing::TestParamInfo<QMatMulCase>& i) { return "case_" + std::to_string(i.index); });
+
+// Weights beyond the vpmaddubsw range (|w - w_zp| up to 127) go to oneDNN's kernel (its split).
+TEST(QMatMulAvx2Choice, WideInt8WeightsFallBackToOneDnn) {
+  for (int range : {64, 65, 127}) {
+    QMatMulCase c{.x = {4, 33}, .n = 17, .w_range = range};
+    std::vector<Tensor> inputs;
+    const ir::Graph g = qmatmul_graph(c, inputs);
+    runtime::Session fast(g, {.optimize = false});
+    fast.run(inputs);
+    EXPECT_EQ(fast.kernel_names().at(0).second, range <= 64 ? "cpu:qmatmul-avx2" : "onednn:qmatmul-split") << range;
+  }
+}
+
+}  // namespace
+}  // namespace shrink
