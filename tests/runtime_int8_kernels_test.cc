@@ -1,7 +1,8 @@
 // shrink's own int8 kernels (runtime/cpu) against the reference kernels, bit for bit: QMatMul on
 // the AVX2 u8 x s8 product (static and dynamic x parameters, u8/s8 x, u8/s8/f32 y, Relu/Clip,
-// per-tensor and per-channel w, bias or not, batched x, odd M/K/N, 1 and 2 threads), and that the
-// fast kernel is the one chosen (oneDNN keeps weights beyond |w - w_zp| <= 64).
+// per-tensor and per-channel w, bias or not, batched x, odd M/K/N, 1 and 2 threads) and
+// DynamicQuantizeLinear; and that the fast kernel is the one chosen (oneDNN keeps QMatMul weights
+// beyond |w - w_zp| <= 64).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -176,6 +177,61 @@ TEST(QMatMulAvx2Choice, WideInt8WeightsFallBackToOneDnn) {
     runtime::Session fast(g, {.optimize = false});
     fast.run(inputs);
     EXPECT_EQ(fast.kernel_names().at(0).second, range <= 64 ? "cpu:qmatmul-avx2" : "onednn:qmatmul-split") << range;
+  }
+}
+
+}  // namespace
+}  // namespace shrink
+
+namespace shrink {
+namespace {
+
+// DynamicQuantizeLinear: the AVX2 kernel against the reference, on lengths around the vector
+// widths and the parallel grain, with ties (a range of 63.75 gives scale 0.25 and x / scale on
+// halves), values next to halves under an inexact scale (division and multiplication by the
+// reciprocal round them apart), NaN, infinities, all-zero, all-positive and all-negative inputs.
+TEST(DynamicQuantizeAvx2, BitIdenticalToReferenceInt8) {
+  struct Case {
+    int64_t n;
+    std::string kind;
+  };
+  for (const Case& c : {Case{1, "random"}, Case{7, "random"}, Case{32, "ties"}, Case{33, "random"}, Case{1001, "ties"},
+                        Case{1001, "nan"}, Case{100003, "random"}, Case{65536, "ties"}, Case{40, "zeros"},
+                        Case{77, "positive"}, Case{77, "negative"}, Case{50, "inf"},
+                        Case{4099, "near_ties"}}) {
+    SCOPED_TRACE(std::to_string(c.n) + " " + c.kind);
+    ir::Graph g;
+    g.opsets = {{"", 17}};
+    ir::GraphBuilder b(g);
+    g.inputs.push_back(info("x", DType::kFloat32, {c.n}));
+    auto d = b.node("DynamicQuantizeLinear", {"x"}, {}, "dql", 3);
+    g.outputs.push_back({d[0], DType::kUInt8, std::nullopt, ""});
+    g.outputs.push_back({d[1], DType::kFloat32, std::nullopt, ""});
+    g.outputs.push_back({d[2], DType::kUInt8, std::nullopt, ""});
+    ops::bind_all(g);
+    Rng rng(uint64_t(c.n));
+    Tensor x(DType::kFloat32, {c.n});
+    float* p = x.data<float>();
+    for (int64_t i = 0; i < c.n; ++i) {
+      if (c.kind == "ties") p[i] = float(int(rng.below(511)) - 254) * 0.125f;  // [-31.75, 32]
+      else if (c.kind == "zeros") p[i] = i % 3 ? 0.f : -0.f;
+      else if (c.kind == "positive") p[i] = rng.uniform(0.5f, 3.f);
+      else if (c.kind == "negative") p[i] = rng.uniform(-3.f, -0.5f);
+      else p[i] = rng.uniform(-2.f, 5.f);
+    }
+    if (c.kind == "ties" && c.n > 1) p[0] = -31.75f, p[c.n - 1] = 32.f;
+    if (c.kind == "near_ties") {  // scale 1/255 (inexact): x / scale within an ulp or two of k + 0.5
+      const float scale = 1.f / 255.f;
+      for (int64_t i = 2; i < c.n; ++i) {
+        const float t = float(int(rng.below(251)) - 100) * scale + 0.5f * scale;
+        p[i] = std::nextafter(t, rng.below(2) ? 1.f : -1.f);
+        if (rng.below(3) == 0) p[i] = t;
+      }
+      p[0] = -0.4f, p[1] = 0.6f;
+    }
+    if (c.kind == "nan") p[3] = p[500] = p[c.n - 1] = NAN;
+    if (c.kind == "inf") p[9] = INFINITY;
+    EXPECT_EQ(expect_bit_identical(g, {x}), "cpu:dynamic-quantize");
   }
 }
 
