@@ -1,8 +1,8 @@
 // shrink's own int8 kernels (runtime/cpu) against the reference kernels, bit for bit: QMatMul on
 // the AVX2 u8 x s8 product (static and dynamic x parameters, u8/s8 x, u8/s8/f32 y, Relu/Clip,
-// per-tensor and per-channel w, bias or not, batched x, odd M/K/N, 1 and 2 threads) and
-// DynamicQuantizeLinear; and that the fast kernel is the one chosen (oneDNN keeps QMatMul weights
-// beyond |w - w_zp| <= 64).
+// per-tensor and per-channel w, bias or not, batched x, odd M/K/N, 1 and 2 threads),
+// DynamicQuantizeLinear and MatMulInteger of two run-time operands; and that the fast kernel is
+// the one chosen (oneDNN keeps QMatMul weights beyond |w - w_zp| <= 64).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -234,6 +234,58 @@ TEST(DynamicQuantizeAvx2, BitIdenticalToReferenceInt8) {
     EXPECT_EQ(expect_bit_identical(g, {x}), "cpu:dynamic-quantize");
   }
 }
+
+// MatMulInteger of two run-time operands (attention's products) on sgemm: exact int32 results for
+// K up to 258, batched and broadcast shapes, u8 / s8, zero points absent, 0, odd and extreme;
+// K = 259 stays on the reference kernel.
+struct MatMulIntegerCase {
+  Shape a, b;
+  DType type = DType::kUInt8;
+  int a_zp = 0, b_zp = 0;
+  bool zero_points = true;   // zero point inputs given
+  bool extreme = false;      // all a at one end of the range, all b at the other
+  std::string kernel = "cpu:matmul-integer-sgemm";
+};
+
+class MatMulIntegerSgemm : public ::testing::TestWithParam<MatMulIntegerCase> {};
+
+TEST_P(MatMulIntegerSgemm, BitIdenticalToReferenceInt8) {
+  const MatMulIntegerCase& c = GetParam();
+  Rng rng(uint64_t(c.a.back() * 31 + c.b.back()));
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back(info("a", c.type, c.a));
+  g.inputs.push_back(info("b", c.type, c.b));
+  const bool u = c.type == DType::kUInt8;
+  const int lo = u ? 0 : -128, hi = u ? 255 : 127;
+  std::vector<Tensor> inputs{random_ints(rng, c.type, c.a, c.extreme ? hi : lo, hi),
+                             random_ints(rng, c.type, c.b, lo, c.extreme ? lo : hi)};
+  std::vector<std::string> in{"a", "b"};
+  if (c.zero_points) {
+    g.inputs.push_back(info("a_zp", c.type, {}));
+    g.inputs.push_back(info("b_zp", c.type, {}));
+    inputs.push_back(int_scalar(c.type, c.a_zp));
+    inputs.push_back(int_scalar(c.type, c.b_zp));
+    in.push_back("a_zp");
+    in.push_back("b_zp");
+  }
+  auto y = b.op("MatMulInteger", in, {}, "mmi");
+  g.outputs.push_back({y, DType::kInt32, std::nullopt, ""});
+  ops::bind_all(g);
+  EXPECT_EQ(expect_bit_identical(g, inputs), c.kernel);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, MatMulIntegerSgemm,
+    ::testing::Values(MatMulIntegerCase{{1, 4, 17, 64}, {1, 4, 64, 33}, DType::kUInt8, 131, 7},
+                      MatMulIntegerCase{{1, 4, 128, 64}, {1, 4, 64, 128}, DType::kUInt8, 128, 128},
+                      MatMulIntegerCase{{2, 1, 5, 7}, {3, 7, 9}, DType::kUInt8, 0, 0, false},
+                      MatMulIntegerCase{{3, 13}, {13, 1}, DType::kInt8, 0, 5},
+                      MatMulIntegerCase{{2, 3, 258}, {258, 11}, DType::kUInt8, 0, 255, true, true},
+                      MatMulIntegerCase{{2, 3, 258}, {258, 11}, DType::kInt8, -128, 127, true, true},  // |a - za| = 255
+                      MatMulIntegerCase{{1, 259}, {259, 3}, DType::kUInt8, 0, 255, true, true, "ref"}),
+    [](const ::testing::TestParamInfo<MatMulIntegerCase>& i) { return "case_" + std::to_string(i.index); });
 
 }  // namespace
 }  // namespace shrink
