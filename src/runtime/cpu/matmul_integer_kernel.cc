@@ -4,6 +4,7 @@
 // exact in float32 whatever the summation order. The float result converted back to int32 is the
 // reference's exact int32 product, bit for bit. Per-tensor zero points only.
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <cmath>
 
@@ -17,16 +18,32 @@ namespace {
 // K * 255 * 255 < 2^24.
 constexpr int64_t kMaxExactK = ((int64_t(1) << 24) - 1) / (255 * 255);
 
+template <bool kSigned>
+void to_float(const uint8_t* s, int64_t n, float z, float* dst) {
+  const __m256 vz = _mm256_set1_ps(z);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + i));
+    const __m256i w = kSigned ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
+    _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(w), vz));
+  }
+  for (; i < n; ++i) dst[i] = float(kSigned ? int(int8_t(s[i])) : int(s[i])) - z;
+}
+
+// x minus its zero point as float.
 void to_float(const Tensor& x, const Tensor* zp, float* dst) {
   const float z = zp && zp->defined() ? float(zp->as_int64(0)) : 0.f;
-  const int64_t n = x.numel();
-  if (x.dtype() == DType::kUInt8) {
-    const uint8_t* s = x.data<uint8_t>();
-    for (int64_t i = 0; i < n; ++i) dst[i] = float(s[i]) - z;
-  } else {
-    const int8_t* s = x.data<int8_t>();
-    for (int64_t i = 0; i < n; ++i) dst[i] = float(s[i]) - z;
-  }
+  const auto* s = static_cast<const uint8_t*>(x.raw());
+  if (x.dtype() == DType::kInt8) to_float<true>(s, x.numel(), z, dst);
+  else to_float<false>(s, x.numel(), z, dst);
+}
+
+// Exact integers in float to int32.
+void to_int32(const float* c, int64_t n, int32_t* y) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), _mm256_cvttps_epi32(_mm256_loadu_ps(c + i)));
+  for (; i < n; ++i) y[i] = int32_t(c[i]);
 }
 
 class SgemmMatMulInteger final : public Kernel {
@@ -63,7 +80,7 @@ class SgemmMatMulInteger final : public Kernel {
       float* c = c_.data() + t * m * n;
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.f, a_.data() + ao, int(k),
                   b_.data() + bo, int(n), 0.f, c, int(n));
-      for (int64_t i = 0; i < m * n; ++i) y[t * m * n + i] = int32_t(c[i]);
+      to_int32(c, m * n, y + t * m * n);
     };
     // One product per thread (OpenBLAS's OpenMP build runs single-threaded inside the region).
     const int threads = num_threads();
