@@ -2,6 +2,7 @@
 // dynamic-quantization form ONNX Runtime's quantize_dynamic emits,
 //   DynamicQuantizeLinear(x) -> MatMulInteger | ConvInteger(x_q, w const) -> Cast(float)
 //     -> Mul(Mul(x_scale, w_scale const)) [-> Add(float bias const: [N], or [1, M, 1, ...] after ConvInteger)]
+//     [-> Relu | Clip (constant bounds)]
 // onto com.shrink QConv / QMatMul, so all three forms run on the same int8 kernels.
 #include "ir/builder.h"
 #include "passes/passes.h"
@@ -101,10 +102,19 @@ bool map_dynamic(ir::Graph& g, const GraphUses& uses, const ir::Node& n, std::ve
       out = add.outputs[0];
     }
   }
+  // A Relu / Clip on the float result becomes the fused node's activation: the same float
+  // operation on the same value, so the result is unchanged bit for bit.
+  ops::QActivation act, found;
+  const long act_i = uses.only_reader(out);
+  if (act_i >= 0 && !taken[size_t(act_i)] && constant_activation(g, g.nodes[size_t(act_i)], found)) {
+    act = found;
+    absorbed.push_back(size_t(act_i));
+    out = g.nodes[size_t(act_i)].outputs[0];
+  }
   fused = make_q_node(g, n, conv ? "QConv" : "QMatMul",
                       {d->outputs[0], d->outputs[1], n.has_input(2) ? n.inputs[2] : "", n.inputs[1], ws, n.has_input(3) ? n.inputs[3] : "",
                        bias},
-                      conv ? n.attrs : ir::AttributeMap{}, {}, out);
+                      conv ? n.attrs : ir::AttributeMap{}, act, out);
   for (size_t k : absorbed) taken[k] = true;
   return true;
 }

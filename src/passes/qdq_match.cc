@@ -22,6 +22,8 @@ bool plain_attrs(const ir::Node& n) {
   return a.block_size == 0 && a.precision == DType::kUndefined;
 }
 
+}  // namespace
+
 bool constant_activation(const ir::Graph& g, const ir::Node& n, ops::QActivation& act) {
   if (!n.domain.empty()) return false;
   if (n.op_type == "Relu") return act.activation = ops::Activation::kRelu, true;
@@ -36,8 +38,6 @@ bool constant_activation(const ir::Graph& g, const ir::Node& n, ops::QActivation
   }
   return act.activation = ops::Activation::kClip, true;
 }
-
-}  // namespace
 
 bool per_tensor_params(const ir::Graph& g, const ir::Node& n, QParams& p) {
   if (n.inputs.size() < 3 || n.inputs[2].empty() || !plain_attrs(n)) return false;

@@ -26,6 +26,9 @@ bool weight_dq(const ir::Graph& g, const GraphUses& uses, const std::string& v, 
 // elements, or DequantizeLinear of an int32 constant (ONNX Runtime's bias form). False otherwise.
 bool float_bias(ir::Graph& g, const GraphUses& uses, const std::string& v, int64_t n, std::string& out);
 
+// n is Relu, or Clip with constant (or absent) bounds: its activation in act.
+bool constant_activation(const ir::Graph& g, const ir::Node& n, ops::QActivation& act);
+
 // What follows a matmul-like node: an optional Relu / Clip (constant bounds), then an optional
 // per-tensor QuantizeLinear. `out` is the last absorbed value.
 struct Tail {
