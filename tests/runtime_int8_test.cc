@@ -148,7 +148,8 @@ TEST_P(QdqFusion, MatchesUnfusedReferenceWithinOneStep) {
   build_qdq(g, c, rng, inputs);
   const Outcome o = compare(g, inputs);
   EXPECT_EQ(o.fused_nodes, 1);
-  EXPECT_EQ(o.kernel.rfind(c.op == "Conv" ? "onednn:qconv" : "onednn:qmatmul", 0), 0u) << o.kernel;
+  const bool depthwise = c.op == "Conv" && c.attrs.count("group") && std::get<int64_t>(c.attrs.at("group")) == c.w[0] && c.w[1] == 1;
+  EXPECT_EQ(o.kernel.rfind(depthwise ? "cpu:qconv-dw" : c.op == "Conv" ? "onednn:qconv" : "onednn:qmatmul", 0), 0u) << o.kernel;
   EXPECT_LE(o.max_diff, 1);
   EXPECT_LE(o.max_float, 1e-4);
 }
