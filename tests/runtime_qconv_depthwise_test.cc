@@ -10,6 +10,7 @@
 
 #include "core/rng.h"
 #include "ir/builder.h"
+#include "ops/internal/quantized.h"
 #include "ops/op.h"
 #include "runtime/cpu/int8_requant.h"
 #include "runtime/session.h"
@@ -130,6 +131,10 @@ INSTANTIATE_TEST_SUITE_P(
           c.channels = 21, c.unit_scales = true, c.y_scale = 1.5f, c.x_type = DType::kInt8, c.y_type = DType::kInt8;
           c.strides = {2, 2}, c.act = "Relu";
         }),
+        with(DwCase{"relu_into_u8_zero_point_0"}, [](DwCase& c) { c.channels = 35, c.x_zp = 12, c.act = "Relu"; }),
+        with(DwCase{"clip_covering_the_output_range"}, [](DwCase& c) {
+          c.channels = 20, c.h = 11, c.w = 5, c.strides = {1, 2}, c.act = "Clip", c.y_scale = 0.6f / 255;
+        }),
         with(DwCase{"wide_3x3_stride1"}, [](DwCase& c) { c.channels = 144, c.h = 14, c.w = 14, c.x_zp = 3, c.act = "Clip"; })),
     [](const ::testing::TestParamInfo<DwCase>& i) { return i.param.name; });
 
@@ -149,6 +154,21 @@ TEST(DepthwiseQConvSelection, OtherGroupingsFallThrough) {
   EXPECT_NE(s.kernel_names()[0].second, "cpu:qconv-dw");
 }
 
+
+// A Relu / Clip is dropped only when saturation does its work: its bounds quantize to the ends of
+// y's range.
+TEST(EffectiveActivation, DropsOnlyBoundsTheSaturationEnforces) {
+  using ops::Activation, ops::QActivation, ops::effective_activation;
+  const QActivation relu{Activation::kRelu}, relu6{Activation::kClip, 0.f, 6.f};
+  EXPECT_EQ(effective_activation(relu, 0.1f, 0, DType::kUInt8).activation, Activation::kNone);
+  EXPECT_EQ(effective_activation(relu, 0.1f, 3, DType::kUInt8).activation, Activation::kRelu);
+  EXPECT_EQ(effective_activation(relu, 0.1f, 0, DType::kInt8).activation, Activation::kRelu);
+  EXPECT_EQ(effective_activation(relu6, 6.f / 255, 0, DType::kUInt8).activation, Activation::kNone);
+  EXPECT_EQ(effective_activation(relu6, 5.9f / 255, 0, DType::kUInt8).activation, Activation::kNone);
+  EXPECT_EQ(effective_activation(relu6, 6.f / 253, 0, DType::kUInt8).activation, Activation::kClip);
+  EXPECT_EQ(effective_activation(relu6, 6.f / 255, 2, DType::kUInt8).activation, Activation::kClip);
+  EXPECT_EQ(effective_activation(relu6, 6.f / 255, -128, DType::kInt8).activation, Activation::kNone);
+}
 
 // The epilogue's float product with 1 / y_s is redone exactly near rounding ties: values at and
 // next to y_s * (k + 0.5) for many scales quantize as the reference's double division.

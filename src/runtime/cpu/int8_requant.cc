@@ -26,6 +26,7 @@ Int8Requant Int8Requant::make(std::span<const ops::ValueMeta> in, const ops::QAc
     r.inv_y_scale = 1.f / r.y_scale;
     r.y_zp = float(value(kQYZp)->as_int64(0));
     r.signed_y = value(kQYZp)->dtype() == DType::kInt8;
+    r.act = effective_activation(act, r.y_scale, value(kQYZp)->as_int64(0), value(kQYZp)->dtype());
   }
   return r;
 }

@@ -42,7 +42,7 @@ struct Int8RequantLanes {
         hi(_mm256_set1_ps(rq.signed_y ? 127.f : 255.f)) {}
 
   // v of 8 channels with multipliers / biases at mult, bias.
-  __m256 value(__m256i acc, const float* mult, const float* bias) const {
+  [[gnu::always_inline]] __m256 value(__m256i acc, const float* mult, const float* bias) const {
     __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(mult), _mm256_loadu_ps(bias));
     // Operand orders give the reference's NaN results: v > 0 ? v : 0, max(v, lo) then min(., hi).
     if constexpr (kAct == ops::Activation::kRelu) v = _mm256_max_ps(v, _mm256_setzero_ps());
@@ -57,7 +57,7 @@ struct Int8RequantLanes {
   // q (a quotient of two floats' 24-bit significands is never within 2^-27 of a half-integer
   // without being one). The float product differs from q by less than |q| * 2^-23 < 2^-12 when
   // |q| < 2^11, so away from 2^-11 of k + 0.5 both round alike; |q| >= 2^11 saturates either way.
-  void quantize(__m256 v0, __m256 v1, __m256i& y0, __m256i& y1) const {
+  [[gnu::always_inline]] void quantize(__m256 v0, __m256 v1, __m256i& y0, __m256i& y1) const {
     const __m256 q0 = _mm256_mul_ps(v0, inv_y_scale), q1 = _mm256_mul_ps(v1, inv_y_scale);
     const __m256 r0 = _mm256_round_ps(q0, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     const __m256 r1 = _mm256_round_ps(q1, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);

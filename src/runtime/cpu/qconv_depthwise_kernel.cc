@@ -24,7 +24,6 @@ using namespace ops;  // QInput names
 constexpr int64_t kBlock = 16;        // channels per step
 constexpr int64_t kMaxTaps = 64;      // kernels up to 64 taps (the tap pointers live on the stack)
 constexpr int64_t kBlocksPerItem = 4;  // channel blocks per unit of parallel work
-constexpr int64_t kRun = 32;           // outputs accumulated before their epilogue (row_3x3)
 
 // The int32 accumulators of 16 channels, in order.
 struct Acc16 {
@@ -79,9 +78,10 @@ class DepthwiseQConvKernel final : public Kernel {
             dst[16 + 8 * half + 2 * j] = wa[8 * half + 4 + j], dst[16 + 8 * half + 2 * j + 1] = wb[8 * half + 4 + j];
           }
       }
-    // 3x3, stride 1 along rows: pairs by column instead ((row 0, row 1), (row 2, 0)), so that the
-    // widened, interleaved input columns serve the three outputs that read them.
-    stream_ = g.kernel[0] == 3 && g.kernel[1] == 3 && g.strides[1] == 1 && g.dilations[0] == 1 && g.dilations[1] == 1;
+    // 3x3, stride 1 or 2 along rows: pairs by column instead ((row 0, row 1), (row 2, 0)), so that
+    // the widened, interleaved input columns serve every output that reads them.
+    stream_ = g.kernel[0] == 3 && g.kernel[1] == 3 && (g.strides[1] == 1 || g.strides[1] == 2) &&
+              g.dilations[0] == 1 && g.dilations[1] == 1;
     if (!stream_) return;
     column_weights_.assign(size_t(blocks_ * 3 * 4 * kBlock), 0);
     for (int64_t b = 0; b < blocks_; ++b)
@@ -119,7 +119,10 @@ class DepthwiseQConvKernel final : public Kernel {
       for (int64_t i = b; i < e; ++i) {
         const int64_t first = (i % chunks) * kBlocksPerItem;
         const int64_t r = i / chunks, last = std::min(blocks_, first + kBlocksPerItem);
-        if (stream_) signed_x_ ? row_3x3<true, kAct>(x, y, r, first, last) : row_3x3<false, kAct>(x, y, r, first, last);
+        if (stream_ && g_.strides[1] == 1)
+          signed_x_ ? row_3x3<true, kAct, 1>(x, y, r, first, last) : row_3x3<false, kAct, 1>(x, y, r, first, last);
+        else if (stream_)
+          signed_x_ ? row_3x3<true, kAct, 2>(x, y, r, first, last) : row_3x3<false, kAct, 2>(x, y, r, first, last);
         else if (pairs_ == 5) signed_x_ ? row<true, 5, kAct>(x, y, r, first, last) : row<false, 5, kAct>(x, y, r, first, last);
         else signed_x_ ? row<true, 0, kAct>(x, y, r, first, last) : row<false, 0, kAct>(x, y, r, first, last);
       }
@@ -172,10 +175,10 @@ class DepthwiseQConvKernel final : public Kernel {
     }
   }
 
-  // Output row r, channel blocks [b0, b1), for 3x3 kernels at stride 1 along the row: each input
-  // column is loaded, widened and interleaved once per block (as (row 0, row 1) and (row 2, 0)
-  // pairs) and kept for the three outputs that read it.
-  template <bool kSignedX, ops::Activation kAct>
+  // Output row r, channel blocks [b0, b1), for 3x3 kernels at stride 1 or 2 along the row: each
+  // input column is loaded, widened and interleaved once per block (as (row 0, row 1) and (row 2, 0)
+  // pairs) and added into every output that reads it.
+  template <bool kSignedX, ops::Activation kAct, int kStride>
   void row_3x3(const uint8_t* x, Tensor& y, int64_t r, int64_t b0, int64_t b1) const {
     const int64_t H = g_.in_spatial[0], W = g_.in_spatial[1], OH = g_.out_spatial[0], OW = g_.out_spatial[1];
     const int64_t C = channels_, n = r / OH, oh = r % OH, pw = g_.pad_begin[1];
@@ -211,27 +214,50 @@ class DepthwiseQConvKernel final : public Kernel {
         lo = _mm256_add_epi32(lo, _mm256_madd_epi16(col.lo2, _mm256_loadu_si256(k + 2)));
         hi = _mm256_add_epi32(hi, _mm256_madd_epi16(col.hi2, _mm256_loadu_si256(k + 3)));
       };
-      // Accumulators of a run of outputs first, then their epilogue: each loop keeps its own
-      // values in registers.
+      // All accumulators of the row first, then their epilogue: each loop keeps its own values in
+      // registers. Each input column is added into the three outputs that read it as soon as it
+      // is loaded (kw = 2 finishes output ow, kw = 0 starts output ow + 2).
       const __m256i corr0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(correction_.data() + c));
       const __m256i corr1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(correction_.data() + c + 8));
-      Acc16 acc[kRun];
-      Column c0 = load(-pw), c1 = load(1 - pw);
-      for (int64_t ow0 = 0; ow0 < OW; ow0 += kRun) {
-        const int64_t run = std::min(kRun, OW - ow0);
-        for (int64_t i = 0; i < run; ++i) {
-          const Column c2 = load(ow0 + i + 2 - pw);
-          __m256i lo = _mm256_setzero_si256(), hi = _mm256_setzero_si256();
-          add(c0, 0, lo, hi);
-          add(c1, 1, lo, hi);
-          add(c2, 2, lo, hi);
-          acc[i] = {_mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), corr0),
-                    _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31), corr1)};
-          c0 = c1;
-          c1 = c2;
-        }
-        for (int64_t i = 0; i < run; ++i) store(y, (r * OW + ow0 + i) * C, b, lanes, acc[i], kBlock);
+      thread_local std::vector<Acc16> acc;
+      acc.resize(size_t(OW));
+      __m256i lo0 = _mm256_setzero_si256(), hi0 = lo0, lo1 = lo0, hi1 = lo0, lo2 = lo0, hi2 = lo0;
+      add(load(-pw), 0, lo0, hi0);
+      if constexpr (kStride == 1) {
+        const Column first = load(1 - pw);
+        add(first, 1, lo0, hi0);
+        add(first, 0, lo1, hi1);
       }
+      // Output ow: column ow + 2 - pw finishes (lo, hi), advances (nlo, nhi), starts (slo, shi).
+      auto step = [&](int64_t ow, __m256i& lo, __m256i& hi, __m256i& nlo, __m256i& nhi, __m256i& slo, __m256i& shi) {
+        const Column col = load(ow + 2 - pw);
+        add(col, 2, lo, hi);
+        acc[size_t(ow)] = {_mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x20), corr0),
+                           _mm256_add_epi32(_mm256_permute2x128_si256(lo, hi, 0x31), corr1)};
+        add(col, 1, nlo, nhi);
+        slo = _mm256_setzero_si256(), shi = _mm256_setzero_si256();
+        add(col, 0, slo, shi);
+      };
+      if constexpr (kStride == 1) {
+        for (int64_t ow = 0; ow < OW; ow += 3) {
+          step(ow, lo0, hi0, lo1, hi1, lo2, hi2);
+          if (ow + 1 >= OW) break;
+          step(ow + 1, lo1, hi1, lo2, hi2, lo0, hi0);
+          if (ow + 2 >= OW) break;
+          step(ow + 2, lo2, hi2, lo0, hi0, lo1, hi1);
+        }
+      } else {  // stride 2: output ow reads columns 2 ow - pw + (0, 1, 2); the last is the next one's first
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          add(load(2 * ow + 1 - pw), 1, lo0, hi0);
+          const Column col = load(2 * ow + 2 - pw);
+          add(col, 2, lo0, hi0);
+          acc[size_t(ow)] = {_mm256_add_epi32(_mm256_permute2x128_si256(lo0, hi0, 0x20), corr0),
+                             _mm256_add_epi32(_mm256_permute2x128_si256(lo0, hi0, 0x31), corr1)};
+          lo0 = _mm256_setzero_si256(), hi0 = _mm256_setzero_si256();
+          add(col, 0, lo0, hi0);
+        }
+      }
+      for (int64_t ow = 0; ow < OW; ++ow) store(y, (r * OW + ow) * C, b, lanes, acc[size_t(ow)], kBlock);
     }
   }
 
