@@ -5,6 +5,8 @@
 // Build: cmake -DSHRINK_BENCH=ON ...; run: build/bench/kernels_bench [--benchmark_filter=MatMul]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+
 #include "core/rng.h"
 #include "ir/builder.h"
 #include "ops/op.h"
@@ -78,6 +80,45 @@ void Conv3x3_64ch_56x56(benchmark::State& state) {
   run_session(state, g, {1, 64, 56, 56}, opt);
 }
 BENCHMARK(Conv3x3_64ch_56x56)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+
+// An int8 depthwise 3x3 convolution as the channels-last int8 runtime runs it: com.shrink
+// NhwcQConv on u8 NHWC x, 7-bit per-channel weights, Clip(0, 6) and u8 output (MobileNetV2's).
+// Args: backend (0 = default kernels, 1 = cpu backend skipped: oneDNN), channels, size, stride.
+void QConvDepthwise3x3(benchmark::State& state) {
+  const int64_t c = state.range(1), size = state.range(2), stride = state.range(3);
+  Rng rng(4);
+  ir::Graph g;
+  g.opsets = {{"", 17}, {"com.shrink", 1}};
+  g.inputs.push_back({"x", DType::kUInt8, std::vector<ir::Dim>{{1}, {size}, {size}, {c}}, ""});
+  ir::GraphBuilder b(g);
+  Tensor w(DType::kInt8, {c, 1, 3, 3}), ws(DType::kFloat32, {c}), bias(DType::kFloat32, {c});
+  for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = int8_t(int(rng.below(127)) - 63);
+  for (int64_t i = 0; i < c; ++i) ws.data<float>()[i] = rng.uniform(0.002f, 0.01f), bias.data<float>()[i] = rng.uniform(-1.f, 1.f);
+  auto y = b.node("NhwcQConv",
+                  {"x", b.constant("xs", Tensor::scalar<float>(0.03f)), b.constant("xz", Tensor::scalar<uint8_t>(0)),
+                   b.constant("w", w), b.constant("ws", ws), b.constant("wz", Tensor(DType::kInt8, {c})),
+                   b.constant("b", bias), b.constant("ys", Tensor::scalar<float>(6.f / 255)),
+                   b.constant("yz", Tensor::scalar<uint8_t>(0))},
+                  {{"group", c}, {"strides", std::vector<int64_t>{stride, stride}}, {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+                   {"activation", std::string("Clip")}, {"alpha", 0.f}, {"beta", 6.f}},
+                  "node", 1, "com.shrink")[0];
+  g.outputs.push_back({y, DType::kUInt8, std::nullopt, ""});
+  ops::bind_all(g);
+  runtime::SessionOptions opt{.threads = 1, .optimize = false};
+  if (state.range(0) == 1) opt.skip_backends = {"cpu"};
+  Tensor x(DType::kUInt8, {1, size, size, c});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = uint8_t(rng.below(256));
+  runtime::Session s(g, std::move(opt));
+  s.run({x});
+  for (auto _ : state) benchmark::DoNotOptimize(s.run({x}));
+  state.SetLabel(s.kernel_names().at(0).second);
+}
+BENCHMARK(QConvDepthwise3x3)
+    ->ArgsProduct({{0, 1}, {32}, {112}, {1}})
+    ->ArgsProduct({{0, 1}, {144}, {56}, {1, 2}})
+    ->ArgsProduct({{0, 1}, {960}, {7}, {1}})
+    ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
+    ->Unit(benchmark::kMicrosecond);
 
 // One node whose inputs are all graph inputs; arg 0 = default kernels, 2 = reference kernels.
 void run_train_op(benchmark::State& state, const std::string& op, const std::string& domain,

@@ -1,7 +1,7 @@
 // channels_last_int8: int8 regions of QConv, MaxPool, QAdd and Quantize / DequantizeLinear kept
 // channels-last give the plain graph's outputs (reference kernels: bit-identical; fast kernels:
 // within one quantization step), with Transposes only at region borders, and every QConv on its
-// oneDNN kernel with no reorder.
+// oneDNN kernel with no reorder (the depthwise one on cpu:qconv-dw).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +9,8 @@
 
 #include "core/rng.h"
 #include "ir/builder.h"
+#include "ops/internal/channels_last.h"
+#include "ops/internal/quantized.h"
 #include "ops/op.h"
 #include "ops/shape/shape_attrs.h"
 #include "passes/passes.h"
@@ -135,9 +137,14 @@ TEST_P(ChannelsLastInt8, FastKernelsRunWithoutReorders) {
     EXPECT_NE(n.op_type, "QConv");
     if (n.op_type == "NhwcQConv") {
       ++convs;
-      EXPECT_EQ(kernel.rfind("onednn:qconv", 0), 0u) << kernel;
-      EXPECT_NE(kernel.find("-nhwc"), std::string::npos) << kernel;
-      EXPECT_EQ(kernel.find("+reorder"), std::string::npos) << kernel;
+      const bool depthwise = n.attrs_as<ops::ChannelsLastAttrs>().inner.attrs_as<ops::QConvAttrs>().group > 1;
+      if (depthwise) {
+        EXPECT_EQ(kernel, "cpu:qconv-dw");
+      } else {
+        EXPECT_EQ(kernel.rfind("onednn:qconv", 0), 0u) << kernel;
+        EXPECT_NE(kernel.find("-nhwc"), std::string::npos) << kernel;
+        EXPECT_EQ(kernel.find("+reorder"), std::string::npos) << kernel;
+      }
     }
     if (n.op_type == "NhwcMaxPool") {
       EXPECT_EQ(kernel, "onednn:pool");

@@ -148,8 +148,13 @@ TEST_P(QdqFusion, MatchesUnfusedReferenceWithinOneStep) {
   build_qdq(g, c, rng, inputs);
   const Outcome o = compare(g, inputs);
   EXPECT_EQ(o.fused_nodes, 1);
-  // Matrix products with 7-bit weights run on shrink's AVX2 kernel (runtime/cpu/qmatmul_kernel.cc).
-  const char* want = c.op == "Conv" ? "onednn:qconv" : c.w_max <= 64 ? "cpu:qmatmul-avx2" : "onednn:qmatmul";
+  // Matrix products with 7-bit weights run on shrink's AVX2 kernel (runtime/cpu/qmatmul_kernel.cc),
+  // depthwise convolutions on cpu:qconv-dw.
+  const bool depthwise = c.op == "Conv" && c.attrs.count("group") && std::get<int64_t>(c.attrs.at("group")) == c.w[0] && c.w[1] == 1;
+  const char* want = depthwise         ? "cpu:qconv-dw"
+                     : c.op == "Conv"  ? "onednn:qconv"
+                     : c.w_max <= 64   ? "cpu:qmatmul-avx2"
+                                       : "onednn:qmatmul";
   EXPECT_EQ(o.kernel.rfind(want, 0), 0u) << o.kernel;
   EXPECT_LE(o.max_diff, 1);
   EXPECT_LE(o.max_float, 1e-4);

@@ -84,6 +84,17 @@ void finish_quantized(const ir::Node& node, std::span<const Tensor> in, const QA
   });
 }
 
+QActivation effective_activation(const QActivation& act, float y_scale, int64_t y_zero_point, DType y_type) {
+  if (act.activation != Activation::kRelu && act.activation != Activation::kClip) return act;
+  const QuantRange range = quant_range(y_type);
+  // As finish_quantized quantizes a bound b (round_saturate before saturation).
+  auto level = [&](float b) { return std::nearbyint(double(b) / double(y_scale)) + double(y_zero_point); };
+  const bool relu = act.activation == Activation::kRelu;
+  const bool low_done = level(relu ? 0.f : act.alpha) <= double(range.lo);
+  const bool high_done = relu || level(act.beta) >= double(range.hi);
+  return low_done && high_done ? QActivation{} : act;
+}
+
 void validate_quantized(const ir::Node& node, std::span<const Tensor* const> c) {
   validate_scales(node, c, {{kQXScale, "x_scale"}, {kQWScale, "w_scale"}, {kQYScale, "y_scale"}});
 }

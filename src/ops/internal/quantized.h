@@ -33,6 +33,11 @@ ValueMeta check_q_params(const ir::Node& node, std::span<const ValueMeta> in, in
 void finish_quantized(const ir::Node& node, std::span<const Tensor> in, const QActivation& act, const Tensor& acc,
                       int64_t channels, int64_t inner, Tensor& out);
 void validate_quantized(const ir::Node& node, std::span<const Tensor* const> constants);
+// The activation with nothing left that the output's saturation does not already do: a Relu or
+// Clip whose bounds quantize to (or beyond) the ends of y's range (ReLU6 into uint8 with y_scale
+// <= 6 / 255, Relu into uint8 with zero point 0) becomes kNone. Exact: rounding is monotone, so
+// every v beyond such a bound saturates as the bound itself does. Float outputs keep it.
+QActivation effective_activation(const QActivation& act, float y_scale, int64_t y_zero_point, DType y_type);
 
 // com.shrink QAdd(a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point)
 // {activation none | Relu | Clip, alpha, beta}: the residual DequantizeLinear(a) + DequantizeLinear(b)

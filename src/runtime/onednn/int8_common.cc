@@ -82,7 +82,7 @@ void Int8Epilogue::values(double xs, std::span<const ops::ValueMeta> in, int64_t
 }
 
 Int8Epilogue make_epilogue(std::span<const ops::ValueMeta> in, const ops::QActivation& act, int64_t channels,
-                           int scale_mask, bool has_dst_zp) {
+                           int scale_mask, bool has_dst_zp, bool src_zp) {
   Int8Epilogue e;
   const Tensor* xs = in[ops::kQXScale].value;
   const Tensor* ys = size_t(ops::kQYScale) < in.size() && in[ops::kQYScale].present() ? in[ops::kQYScale].value : nullptr;
@@ -95,7 +95,8 @@ Int8Epilogue make_epilogue(std::span<const ops::ValueMeta> in, const ops::QActiv
     e.values(xs->as_double(0), in, channels);
     e.attr.set_output_scales(mask, e.scales);
   }
-  e.attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
+  e.src_zp = src_zp, e.dst_zp = has_dst_zp;
+  if (src_zp) e.attr.set_zero_points(DNNL_ARG_SRC, 0, {DNNL_RUNTIME_S32_VAL});
   if (has_dst_zp) e.attr.set_zero_points(DNNL_ARG_DST, 0, {DNNL_RUNTIME_S32_VAL});
   dnnl::post_ops po;
   if (act.activation == ops::Activation::kRelu) po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);

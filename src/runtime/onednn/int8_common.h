@@ -42,11 +42,14 @@ int32_t source_zero_point(DType x, const Tensor* zp);
 // run-time arguments too: values() fills scales and bias for each run's x_s.
 struct Int8Epilogue {
   bool runtime_scales = false;
+  bool src_zp = true, dst_zp = false;  // zero-point attributes set (their values: run-time arguments)
   std::vector<float> scales, bias;
   dnnl::primitive_attr attr;
   void values(double x_scale, std::span<const ops::ValueMeta> in, int64_t channels);
 };
+// src_zp = false leaves the source zero point out (the caller knows it is 0, or folded it into
+// the bias: oneDNN 2.6's AVX2 kernels spend per-output work on a run-time zero point even when 0).
 Int8Epilogue make_epilogue(std::span<const ops::ValueMeta> in, const ops::QActivation& act, int64_t channels,
-                           int scale_mask, bool has_dst_zp);
+                           int scale_mask, bool has_dst_zp, bool src_zp = true);
 
 }  // namespace shrink::runtime::onednn

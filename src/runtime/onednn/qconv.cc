@@ -5,6 +5,7 @@
 // run-time output scales), so the dynamic-quantization form falls back to the reference kernel.
 // com.shrink NhwcQConv (ops/internal/channels_last.h) runs the same primitive on channels-last x and y,
 // the layout oneDNN's int8 kernels choose, so it needs no reorder.
+#include <algorithm>
 #include <cstring>
 
 #include "ops/internal/channels_last.h"
@@ -27,7 +28,7 @@ class QConvKernel final : public Kernel {
   // block), for group shapes oneDNN's int8 jit kernels do not take (they would fall to ref_int8).
   QConvKernel(const ConvGeometry& geo, std::span<const ValueMeta> in, const Int8Weights& weights,
               const Int8Epilogue& epi, DType y_type, bool dense, bool channels_last)
-      : split_(weights.split), requant_(y_type != DType::kFloat32), x_type_(in[kQX].dtype) {
+      : split_(weights.split), src_zp_(epi.src_zp), dst_zp_(epi.dst_zp), x_type_(in[kQX].dtype) {
     const int64_t c_in = geo.in_channels * (split_ ? 2 : 1);
     Shape x_shape{geo.batch, c_in}, y_shape = geo.output_shape();
     x_shape.insert(x_shape.end(), geo.in_spatial.begin(), geo.in_spatial.end());
@@ -99,9 +100,9 @@ class QConvKernel final : public Kernel {
     dnnl::memory zx({{1}, dt::s32, tag::x}, engine(), &x_zp_), zy({{1}, dt::s32, tag::x}, engine(), &y_zp_);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                {DNNL_ARG_WEIGHTS, w_mem_},
-                                               {DNNL_ARG_DST, y_blocked_ ? y_blocked_ : dst},
-                                               {DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC, zx}};
-    if (requant_) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST] = zy;
+                                               {DNNL_ARG_DST, y_blocked_ ? y_blocked_ : dst}};
+    if (src_zp_) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_SRC] = zx;
+    if (dst_zp_) args[DNNL_ARG_ATTR_ZERO_POINTS | DNNL_ARG_DST] = zy;
     if (b_mem_) args[DNNL_ARG_BIAS] = b_mem_;
     prim_.execute(s, args);
     if (y_blocked_) y_reorder_.execute(s, y_blocked_, dst);
@@ -111,7 +112,7 @@ class QConvKernel final : public Kernel {
   bool reference_impl() const { return std::string_view(pd_.impl_info_str()).rfind("ref", 0) == 0; }
 
  private:
-  bool split_, requant_;
+  bool split_, src_zp_, dst_zp_;
   std::string name_;
   DType x_type_;
   int64_t outer_ = 0, len_ = 0;
@@ -145,7 +146,27 @@ std::unique_ptr<Kernel> build_qconv(const ir::Node& node, std::span<const ValueM
                        geo.out_channels, len, len, geo.out_channels, !depthwise, weights))
     return nullptr;
   const bool requant = size_t(kQYScale) < in.size() && in[kQYScale].present();
-  Int8Epilogue epi = make_epilogue(in, attrs.act, geo.out_channels, 1 << 1, requant);
+  // Zero points known to be 0 are left out. Without padding, x's zero point is folded into the
+  // bias as -x_zp * (row sums of w) (padding would need it only at interior taps).
+  const int32_t zx = source_zero_point(in[kQX].dtype, size_t(kQXZp) < in.size() ? in[kQXZp].value : nullptr);
+  const bool zy = requant && in[kQYZp].value->as_int64(0) != 0;
+  const bool unpadded = std::all_of(geo.pad_begin.begin(), geo.pad_begin.end(), [](int64_t p) { return p == 0; }) &&
+                        std::all_of(geo.pad_end.begin(), geo.pad_end.end(), [](int64_t p) { return p == 0; });
+  const bool fold = zx != 0 && unpadded && in[kQXScale].value;
+  // A Relu / Clip that the saturation to y's range already does is left out (no post-op).
+  const QActivation act = requant ? effective_activation(attrs.act, in[kQYScale].value->data<float>()[0],
+                                                         in[kQYZp].value->as_int64(0), in[kQYZp].dtype)
+                                  : attrs.act;
+  Int8Epilogue epi = make_epilogue(in, act, geo.out_channels, 1 << 1, zy, zx != 0 && !fold);
+  if (fold) {
+    epi.bias.resize(size_t(geo.out_channels), 0.f);
+    const int64_t row = weights.w.dim(1);
+    for (int64_t m = 0; m < geo.out_channels; ++m) {
+      int64_t sum = 0;
+      for (int64_t k = 0; k < row; ++k) sum += weights.w.data<int8_t>()[m * row + k];
+      epi.bias[size_t(m)] = float(double(epi.bias[size_t(m)]) - double(zx) * double(sum));
+    }
+  }
   try {
     auto k = std::make_unique<QConvKernel>(geo, in, weights, epi, out[0].dtype, false, channels_last);
     if (geo.group > 1 && geo.group != geo.in_channels && k->reference_impl())
