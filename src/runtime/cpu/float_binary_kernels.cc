@@ -39,7 +39,11 @@ class FloatBinaryKernel final : public Kernel {
     const float* b = in[1].data<float>();
     float* y = out[0].data<float>();
     const int64_t n = out[0].numel(), na = in[0].numel(), nb = in[1].numel();
-    const int64_t period = std::min(na, nb);  // the repeating operand's length (n when equal)
+    if (na == n && nb == n) {  // same shape: any split will do
+      parallel_for(n, int64_t(1) << 15, [&](int64_t b0, int64_t e) { row(a + b0, b + b0, y + b0, e - b0); });
+      return;
+    }
+    const int64_t period = std::min(na, nb);  // the repeating operand's length
     if (period == 0) return;
     // Threads take whole periods so that each row meets the repeating operand from its start.
     const int64_t rows = n / period, grain = std::max<int64_t>(1, (int64_t(1) << 15) / period);
