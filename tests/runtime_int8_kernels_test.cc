@@ -165,7 +165,9 @@ INSTANTIATE_TEST_SUITE_P(
         q({2, 5, 64}, 31, [](QMatMulCase& c) { c.dynamic = true; c.x_type = DType::kInt8; c.x_zp = 3; c.bias = false; c.y_type = DType::kInt8; }),
         q({5, 10}, 1, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 0; }),
         q({9, 258}, 23, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 200; c.y_type = DType::kInt8; c.y_zp = 1; }),
-        q({130, 784}, 100, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 128; c.per_channel = true; c.act = "Relu"; })),
+        q({130, 784}, 100, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 128; c.per_channel = true; c.act = "Relu"; }),
+        q({7, 45}, 40, [](QMatMulCase& c) { c.x_type = DType::kInt8; c.x_zp = 127; c.act = "Clip"; c.y_type = DType::kFloat32; }),
+        q({1, 1, 300}, 500, [](QMatMulCase& c) { c.dynamic = true; c.x_type = DType::kInt8; c.x_zp = -128; c.per_channel = true; })),
     [](const ::testing::TestParamInfo<QMatMulCase>& i) { return "case_" + std::to_string(i.index); });
 
 // Weights beyond the vpmaddubsw range (|w - w_zp| up to 127) go to oneDNN's kernel (its split).
