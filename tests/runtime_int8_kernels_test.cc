@@ -165,7 +165,9 @@ INSTANTIATE_TEST_SUITE_P(
         q({2, 5, 64}, 31, [](QMatMulCase& c) { c.dynamic = true; c.x_type = DType::kInt8; c.x_zp = 3; c.bias = false; c.y_type = DType::kInt8; }),
         q({5, 10}, 1, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 0; }),
         q({9, 258}, 23, [](QMatMulCase& c) { c.ties = true; c.bias = false; c.x_zp = 200; c.y_type = DType::kInt8; c.y_zp = 1; }),
-        q({130, 784}, 100, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 128; c.per_channel = true; c.act = "Relu"; })),
+        q({130, 784}, 100, [](QMatMulCase& c) { c.dynamic = true; c.x_zp = 128; c.per_channel = true; c.act = "Relu"; }),
+        q({7, 45}, 40, [](QMatMulCase& c) { c.x_type = DType::kInt8; c.x_zp = 127; c.act = "Clip"; c.y_type = DType::kFloat32; }),
+        q({1, 1, 300}, 500, [](QMatMulCase& c) { c.dynamic = true; c.x_type = DType::kInt8; c.x_zp = -128; c.per_channel = true; })),
     [](const ::testing::TestParamInfo<QMatMulCase>& i) { return "case_" + std::to_string(i.index); });
 
 // Weights beyond the vpmaddubsw range (|w - w_zp| up to 127) go to oneDNN's kernel (its split).
@@ -286,6 +288,66 @@ INSTANTIATE_TEST_SUITE_P(
                       MatMulIntegerCase{{2, 3, 258}, {258, 11}, DType::kInt8, -128, 127, true, true},  // |a - za| = 255
                       MatMulIntegerCase{{1, 259}, {259, 3}, DType::kUInt8, 0, 255, true, true, "ref"}),
     [](const ::testing::TestParamInfo<MatMulIntegerCase>& i) { return "case_" + std::to_string(i.index); });
+
+}  // namespace
+}  // namespace shrink
+
+namespace shrink {
+namespace {
+
+// Float32 Add / Sub / Mul / Div where one operand repeats along the other's trailing dims (the
+// ops around the int8 products of dynamically quantized models), and Cast int32 -> float32:
+// bit-identical to the reference kernels; other broadcasts stay on the reference kernel.
+TEST(FloatBinaryKernels, BitIdenticalToReferenceAroundInt8Products) {
+  struct Case {
+    Shape a, b;
+    std::string kernel_suffix;  // "" : the reference kernel
+  };
+  const std::vector<Case> cases{{{3, 37}, {3, 37}, "ok"},   {{1, 4, 9, 13}, {}, "ok"},   {{}, {2, 5, 19}, "ok"},
+                                {{2, 7, 45}, {45}, "ok"},   {{45}, {2, 7, 45}, "ok"},   {{2, 7, 45}, {1, 7, 45}, "ok"},
+                                {{4, 33, 8}, {1}, "ok"},    {{3, 1}, {3, 5}, ""},        {{3, 5}, {3, 1}, ""},
+                                {{2, 1, 5}, {1, 3, 5}, ""}, {{70000}, {70000}, "ok"}, {{3, 40000}, {40000}, "ok"}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div"})
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(op) + " " + shape_str(c.a) + " " + shape_str(c.b));
+      ir::Graph g;
+      g.opsets = {{"", 17}};
+      ir::GraphBuilder b(g);
+      g.inputs.push_back(info("a", DType::kFloat32, c.a));
+      g.inputs.push_back(info("b", DType::kFloat32, c.b));
+      g.outputs.push_back({b.op(op, {"a", "b"}, {}, "op"), DType::kFloat32, std::nullopt, ""});
+      ops::bind_all(g);
+      Rng rng(uint64_t(numel(c.a) + numel(c.b)));
+      std::vector<Tensor> in;
+      for (const Shape& s : {c.a, c.b}) {
+        Tensor t(DType::kFloat32, s);
+        for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(0.1f, 3.f) * (rng.below(2) ? 1.f : -1.f);
+        in.push_back(t);
+      }
+      const std::string want = c.kernel_suffix.empty() ? "ref" : "cpu:" + std::string(op == std::string("Add") ? "add"
+                                                                                     : op == std::string("Sub") ? "sub"
+                                                                                     : op == std::string("Mul") ? "mul"
+                                                                                                                : "div");
+      EXPECT_EQ(expect_bit_identical(g, in), want);
+    }
+}
+
+TEST(CastKernel, Int32ToFloatBitIdenticalToReference) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back(info("x", DType::kInt32, {1003}));
+  g.outputs.push_back({b.op("Cast", {"x"}, {{"to", int64_t(DType::kFloat32)}}, "cast"), DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  Tensor x(DType::kInt32, {1003});
+  Rng rng(5);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<int32_t>()[i] = int32_t(rng.below(uint64_t(1) << 32));
+  x.data<int32_t>()[0] = (1 << 24) + 1;  // rounds to even
+  x.data<int32_t>()[1] = (1 << 24) + 3;
+  x.data<int32_t>()[2] = INT32_MIN;
+  x.data<int32_t>()[1002] = -((1 << 25) + 6);
+  EXPECT_EQ(expect_bit_identical(g, {x}), "cpu:cast-i32-f32");
+}
 
 }  // namespace
 }  // namespace shrink

@@ -36,34 +36,31 @@ void micro_kernel(const uint8_t* x, int64_t lda, const int8_t* panel, int64_t k,
 #pragma GCC unroll 4
   for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   const __m256i ones = _mm256_set1_epi16(1), flip = _mm256_set1_epi8(char(0x80));
-  auto step = [&](const __m256i* a, const int8_t* b) {
+  // 8 accumulators, the panel's two vectors, ones and temporaries fit the 16 ymm registers (this
+  // file compiles with -fno-tree-pre, see CMakeLists.txt, or g++ spills and copies them).
+  auto row = [&](int r, __m256i a, __m256i b0, __m256i b1) {
+    if constexpr (kFlip) a = _mm256_xor_si256(a, flip);
+    acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b0), ones));
+    acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b1), ones));
+  };
+  const int64_t full = k / 4;
+  for (int64_t g = 0; g < full; ++g) {
+    const int8_t* b = panel + g * kGroupBytes;
+    const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) row(r, broadcast4(x + r * lda + 4 * g), b0, b1);
+  }
+  if (const int64_t tail = k - 4 * full; tail > 0) {  // the packed panel holds zeros past K
+    const int8_t* b = panel + full * kGroupBytes;
     const __m256i b0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
     const __m256i b1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32));
 #pragma GCC unroll 4
     for (int r = 0; r < MR; ++r) {
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(a[r], b0), ones));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(a[r], b1), ones));
-    }
-  };
-  const int64_t full = k / 4;
-  __m256i a[MR];
-  for (int64_t g = 0; g < full; ++g) {
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; ++r) {
-      a[r] = broadcast4(x + r * lda + 4 * g);
-      if constexpr (kFlip) a[r] = _mm256_xor_si256(a[r], flip);
-    }
-    step(a, panel + g * kGroupBytes);
-  }
-  if (const int64_t tail = k - 4 * full; tail > 0) {  // the packed panel holds zeros past K
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; ++r) {
       uint8_t bytes[4] = {0, 0, 0, 0};
       std::memcpy(bytes, x + r * lda + 4 * full, size_t(tail));
-      a[r] = broadcast4(bytes);
-      if constexpr (kFlip) a[r] = _mm256_xor_si256(a[r], flip);
+      row(r, broadcast4(bytes), b0, b1);
     }
-    step(a, panel + full * kGroupBytes);
   }
   const __m256i zp = _mm256_set1_epi32(x_zp);
   const __m256i c0 = _mm256_mullo_epi32(zp, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_sums)));
