@@ -6,6 +6,7 @@
 //     MatMulInteger(a_q, b_q, a_zp, b_zp) -> Cast(float) -> Mul(Mul(a_scale, b_scale))
 //   Conv, constant weight (per tensor): DynamicQuantizeLinear(x) -> ConvInteger(x_q, W_q, x_zp, W_zp)
 //     -> Cast(float) -> Mul(Mul(x_scale, W_scale)) [-> Add(bias as [1, M, 1, 1])]
+//   Embedding tables (Gather data, a position table added to it): int8 behind DequantizeLinear (embedding.h)
 #include <array>
 #include <map>
 #include <tuple>

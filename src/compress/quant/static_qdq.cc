@@ -1,6 +1,7 @@
 // Static post-training quantization in the QDQ form: BatchNorm folded, inference Dropout bypassed,
-// then QuantizeLinear -> DequantizeLinear pairs on the calibrated activations and per-channel
-// symmetric int8 weights behind DequantizeLinear. A Conv / Gemm / MatMul [+ bias Add] + Relu / Clip
+// then QuantizeLinear -> DequantizeLinear pairs on the calibrated activations and symmetric int8
+// weights behind DequantizeLinear (Conv per channel, MatMul / Gemm per tensor unless per_channel;
+// embedding tables too, embedding.h). A Conv / Gemm / MatMul [+ bias Add] + Relu / Clip
 // chain is quantized once, at its end, which is the pattern passes/fuse_qdq.cc fuses; MaxPool and
 // reshapes between quantized tensors share their input's range so they run on int8 values. A MatMul
 // of two activations (attention) gets both inputs quantized. The QOperator form (qoperator_form.cc)
