@@ -23,7 +23,7 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, out, mode, calib, method = "minmax", activation_type = "uint8", eval, report;
-  std::string format = "qdq";
+  std::string format = "qdq", weight_scale;  // empty: the mode's default
   std::vector<std::string> op_types, exclude;
   std::vector<float> mean, std;
   bool per_channel = false, no_reduce_range = false, skip_nonfinite = false, symmetric = false;
@@ -70,6 +70,10 @@ int run_quantize(const QuantizeArgs& a) {
   const bool dynamic = a.mode == "dynamic";
   SHRINK_CHECK(dynamic || !a.calib.empty(), "--mode static needs --calib DATA (calibration samples)");
   compress::make_observer(a.method);
+  const compress::WeightScale weight_scale =
+      !a.weight_scale.empty() ? compress::parse_weight_scale(a.weight_scale)
+      : a.mode == "dynamic"   ? compress::DynamicQuantConfig{}.weight_scale
+                              : compress::StaticQuantConfig{}.weight_scale;
   check_quantize_plus(a.plus, a.mode, !a.eval.empty());
   ir::Graph model = onnx_io::load_model(a.model);
   train::Dataset eval_data;
@@ -87,12 +91,14 @@ int run_quantize(const QuantizeArgs& a) {
   const ir::Graph base = equalize_if_asked(model, a.plus, plus_report);
   double calib_seconds = 0;
   if (dynamic) {
-    compress::DynamicQuantConfig c{.per_channel = a.per_channel, .reduce_range = reduce_range, .exclude = exclude};
+    compress::DynamicQuantConfig c{.per_channel = a.per_channel, .reduce_range = reduce_range,
+                                   .weight_scale = weight_scale, .exclude = exclude};
     if (!ops.empty()) c.op_types = ops;
     q = compress::quantize_dynamic(base, c, &r);
   } else {
     compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
-                                  .reduce_range = reduce_range, .symmetric_activations = a.symmetric,
+                                  .reduce_range = reduce_range, .weight_scale = weight_scale,
+                                  .per_channel = a.per_channel, .symmetric_activations = a.symmetric,
                                   .method = a.method,
                                   .format = a.format == "qop" ? compress::QuantFormat::kQOperator
                                                               : compress::QuantFormat::kQdq,
@@ -119,6 +125,7 @@ int run_quantize(const QuantizeArgs& a) {
   }
   r.bytes_before = compress::initializer_bytes(model);  // the input model's, also when equalization folded BN
   nlohmann::json j{{"model", a.model}, {"output", a.out}, {"mode", a.mode}, {"reduce_range", reduce_range},
+                   {"weight_scale", compress::weight_scale_name(weight_scale)},
                    {"bytes_before", r.bytes_before}, {"bytes_after", r.bytes_after},
                    {"weight_bytes_before", r.weight_bytes_before}, {"weight_bytes_after", r.weight_bytes_after},
                    {"size_ratio", double(r.bytes_before) / double(std::max<int64_t>(1, r.bytes_after))},
@@ -182,10 +189,12 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("-o,--output", a->out, "Quantized ONNX model to write")->required();
   cmd->add_option("--mode", a->mode, "dynamic | static")->required();
   cmd->add_option("--op-types", a->op_types,
-                  "Ops to quantize (dynamic: MatMul,Gemm by default, or Conv; static: Conv,MatMul,Gemm)")
+                  "Ops to quantize (dynamic: MatMul,Gemm,Gather by default, or Conv; static: Conv,MatMul,Gemm,Gather;\n"
+                  "Gather: int8 embedding tables, and a position table added to them)")
       ->delimiter(',');
   cmd->add_flag("--per-channel", a->per_channel,
-                "Dynamic: per-output-column MatMul/Gemm weight scales (Conv: per tensor; static always is)");
+                "Per-output-column MatMul/Gemm weight scales (default: per tensor). Conv: static always per channel,\n"
+                "dynamic (ConvInteger) per tensor");
   cmd->add_option("--format", a->format, "Static: qdq (Quantize/DequantizeLinear pairs) | qop (QLinearConv/MatMul)")
       ->capture_default_str();
   cmd->add_option("--calib", a->calib, "Static: calibration dataset (.npz, .npy, MNIST IDX, CIFAR-10, .csv)");
@@ -200,6 +209,9 @@ void add_quantize_command(CLI::App& app, Action& action) {
   cmd->add_option("--std", a->std, "Per-channel normalization std")->delimiter(',');
   cmd->add_option("--exclude", a->exclude, "Node names to leave in float")->delimiter(',');
   cmd->add_flag("--no-reduce-range", a->no_reduce_range, "Full 8-bit weights [-127, 127] (slower without VNNI)");
+  cmd->add_option("--weight-scale", a->weight_scale,
+                  "Weight scales: max (max |w|, nothing clipped) | mse (the clipping threshold minimizing the squared\n"
+                  "error); default: mse for static, max for dynamic");
   cmd->add_option("--eval", a->eval, "Labelled dataset: accuracy and batch-1 latency before and after");
   cmd->add_option("--report", a->report, "Write the report as JSON");
   cmd->add_option("--threads", a->threads, "Threads")->capture_default_str();

@@ -6,10 +6,12 @@
 //     MatMulInteger(a_q, b_q, a_zp, b_zp) -> Cast(float) -> Mul(Mul(a_scale, b_scale))
 //   Conv, constant weight (per tensor): DynamicQuantizeLinear(x) -> ConvInteger(x_q, W_q, x_zp, W_zp)
 //     -> Cast(float) -> Mul(Mul(x_scale, W_scale)) [-> Add(bias as [1, M, 1, 1])]
+//   Embedding tables (Gather data, a position table added to it): int8 behind DequantizeLinear (embedding.h)
 #include <array>
 #include <map>
 #include <tuple>
 
+#include "compress/quant/embedding.h"
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
@@ -82,8 +84,8 @@ bool conv_operands(const ir::Graph& g, const ir::Node& n, DynamicOperands& o) {
 
 ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantReport* report) {
   for (const std::string& op : config.op_types)
-    SHRINK_CHECK(op == "MatMul" || op == "Gemm" || op == "Conv",
-                 "dynamic quantization supports MatMul, Gemm and Conv, not '", op, "'");
+    SHRINK_CHECK(op == "MatMul" || op == "Gemm" || op == "Conv" || op == "Gather",
+                 "dynamic quantization supports MatMul, Gemm, Conv and Gather, not '", op, "'");
   SHRINK_CHECK(g.opset() >= 11, "dynamic quantization needs opset >= 11 (DynamicQuantizeLinear); the model has ",
                g.opset());
   prepare_graph(g);
@@ -104,7 +106,8 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
   std::vector<bool> replaced(original, false);
   for (size_t i = 0; i < original; ++i) {
     const ir::Node n = g.nodes[i];
-    if (!n.domain.empty() || !config.op_types.count(n.op_type) || n.inputs.size() < 2) continue;
+    if (!n.domain.empty() || !config.op_types.count(n.op_type) || n.op_type == "Gather" || n.inputs.size() < 2)
+      continue;
     DynamicOperands o;
     const bool conv = n.op_type == "Conv";
     if (config.exclude.count(n.name) ||
@@ -121,7 +124,7 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
       const auto key = std::make_tuple(n.inputs[1], transposed, o.axis);
       auto it = weights_q.find(key);
       if (it == weights_q.end()) {
-        const QuantizedWeight qw = quantize_weight(o.w, o.axis, config.reduce_range);
+        const QuantizedWeight qw = quantize_weight(o.w, o.axis, config.reduce_range, config.weight_scale);
         r.weight_bytes_before += int64_t(g.initializers.at(n.inputs[1]).nbytes());
         r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
         it = weights_q
@@ -142,6 +145,7 @@ ir::Graph quantize_dynamic(ir::Graph g, const DynamicQuantConfig& config, QuantR
     replaced[i] = true;
     ++r.quantized[n.op_type];
   }
+  if (config.op_types.count("Gather")) quantize_embeddings(g, config.exclude, config.weight_scale, r);
   finish_graph(g, replaced);
   r.bytes_after = initializer_bytes(g);
   if (report) *report = std::move(r);

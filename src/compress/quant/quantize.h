@@ -12,15 +12,18 @@
 #include <vector>
 
 #include "compress/quant/observers.h"
+#include "compress/quant/quant_params.h"
 #include "ir/graph.h"
 #include "train/data/dataset.h"
 
 namespace shrink::compress {
 
 struct DynamicQuantConfig {
-  std::set<std::string> op_types = {"MatMul", "Gemm"};  // of MatMul, Gemm, Conv
-  bool per_channel = false;                             // MatMul / Gemm: per output column, else per tensor
-  bool reduce_range = true;                             // 7-bit weights (quant_params.h)
+  std::set<std::string> op_types = {"MatMul", "Gemm", "Gather"};  // of MatMul, Gemm, Conv, Gather (embedding.h)
+  bool per_channel = false;  // MatMul / Gemm: per output column, else per tensor
+  bool reduce_range = true;  // 7-bit weights (quant_params.h)
+  // max |w|, as ONNX Runtime's quantize_dynamic: MSE scales measured no better here (docs/quantization.md)
+  WeightScale weight_scale = WeightScale::kMaxAbs;
   std::set<std::string> exclude;                        // node names left in float
 };
 
@@ -29,9 +32,13 @@ struct DynamicQuantConfig {
 enum class QuantFormat { kQdq, kQOperator };
 
 struct StaticQuantConfig {
-  std::set<std::string> op_types = {"Conv", "MatMul", "Gemm"};
+  std::set<std::string> op_types = {"Conv", "MatMul", "Gemm", "Gather"};  // Gather: embedding tables
   DType activation_type = DType::kUInt8;  // or kInt8
   bool reduce_range = true;
+  WeightScale weight_scale = WeightScale::kMse;  // what 7-bit weights lose less with (quant_params.h)
+  // MatMul / Gemm weights per output channel, else per tensor (as dynamic and ONNX Runtime's default:
+  // per-channel scales cost 5 bytes per channel, 8% of a 64-wide layer). Conv is always per channel.
+  bool per_channel = false;
   bool symmetric_activations = false;     // ranges [-m, m]: zero point 0 (int8) / 128 (uint8)
   std::string method = "minmax";          // an observer_methods() name
   QuantFormat format = QuantFormat::kQdq;

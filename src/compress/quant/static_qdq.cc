@@ -1,6 +1,7 @@
 // Static post-training quantization in the QDQ form: BatchNorm folded, inference Dropout bypassed,
-// then QuantizeLinear -> DequantizeLinear pairs on the calibrated activations and per-channel
-// symmetric int8 weights behind DequantizeLinear. A Conv / Gemm / MatMul [+ bias Add] + Relu / Clip
+// then QuantizeLinear -> DequantizeLinear pairs on the calibrated activations and symmetric int8
+// weights behind DequantizeLinear (Conv per channel, MatMul / Gemm per tensor unless per_channel;
+// embedding tables too, embedding.h). A Conv / Gemm / MatMul [+ bias Add] + Relu / Clip
 // chain is quantized once, at its end, which is the pattern passes/fuse_qdq.cc fuses; MaxPool and
 // reshapes between quantized tensors share their input's range so they run on int8 values. A MatMul
 // of two activations (attention) gets both inputs quantized. The QOperator form (qoperator_form.cc)
@@ -14,6 +15,7 @@
 #include "compress/quant/bias_correction.h"
 #include "compress/quant/calib_batches.h"
 #include "compress/quant/calibrate.h"
+#include "compress/quant/embedding.h"
 #include "compress/quant/quant_graph.h"
 #include "compress/quant/quant_params.h"
 #include "compress/quant/quantize.h"
@@ -163,7 +165,7 @@ Plan make_plan(const ir::Graph& g, const StaticQuantConfig& config, const std::s
       continue;
     }
     const std::string op = gemms.count(n.name) ? "Gemm" : n.op_type;
-    if (!config.op_types.count(op)) continue;
+    if (!config.op_types.count(op) || op == "Gather") continue;  // Gather: embedding tables, not planned
     const bool activations = activation_matmul(g, n);
     if (config.exclude.count(n.name) || keep_float.count(n.name) || (!activations && weight_axis(g, n) < 0)) {
       ++r.skipped[op];
@@ -186,8 +188,8 @@ Plan make_plan(const ir::Graph& g, const StaticQuantConfig& config, const std::s
 StaticQuantizer::StaticQuantizer(ir::Graph model, StaticQuantConfig config, CalibrationData calib)
     : config_(std::move(config)), calib_(std::move(calib)), g_(std::move(model)) {
   for (const std::string& op : config_.op_types)
-    SHRINK_CHECK(op == "Conv" || op == "MatMul" || op == "Gemm",
-                 "static quantization supports Conv, MatMul and Gemm, not '", op, "'");
+    SHRINK_CHECK(op == "Conv" || op == "MatMul" || op == "Gemm" || op == "Gather",
+                 "static quantization supports Conv, MatMul, Gemm and Gather, not '", op, "'");
   SHRINK_CHECK(config_.activation_type == DType::kUInt8 || config_.activation_type == DType::kInt8,
                "activation type must be uint8 or int8");
   make_observer(config_.method, config_.observer);  // an unknown method fails before any work
@@ -251,16 +253,17 @@ ir::Graph StaticQuantizer::quantize(const std::set<std::string>& keep_float, Qua
     ir::Node& n = g.nodes[i];
     quantized.push_back(n.name);
     const std::string w = n.inputs[1];
-    const int64_t axis = weight_axis(g, n);
-    QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config_.reduce_range);
+    const int64_t axis = n.op_type == "Conv" || config_.per_channel ? weight_axis(g, n) : -1;
+    QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config_.reduce_range, config_.weight_scale);
     r.weight_bytes_before += int64_t(g.initializers.at(w).nbytes());
     r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
     const std::string dq = b.op("DequantizeLinear",
                                 {b.constant(w + "_quantized", qw.q), b.constant(w + "_scale", qw.scale),
                                  b.constant(w + "_zero_point", qw.zp)},
-                                {{"axis", axis}}, w + "_DequantizeLinear");
+                                axis >= 0 ? ir::AttributeMap{{"axis", axis}} : ir::AttributeMap{}, w + "_DequantizeLinear");
     g.nodes[i].inputs[1] = dq;  // b.op may have reallocated g.nodes
   }
+  if (config_.op_types.count("Gather")) quantize_embeddings(g, config_.exclude, config_.weight_scale, r);
   for (const std::string& t : plan.tensors) {
     const Range range = range_of(t);
     const QuantParams qp = activation_params(range, config_.activation_type, config_.symmetric_activations);
