@@ -1,6 +1,7 @@
 // com.shrink NhwcQConv when depthwise (group = C = M, 2-D, any kernel size, stride, dilation,
 // padding) with AVX2: channels-last u8 / s8 x, exact int32 accumulation, the reference epilogue
-// (int8_requant.h). oneDNN 2.6's int8 depthwise convolution is slower than its fp32 one on AVX2.
+// (int8_requant.h). Ahead of oneDNN 2.6's jit_uni_int8 depthwise kernel (vpmulld per tap), which
+// it beats on MobileNetV2's shapes (docs/int8_depthwise.md).
 //
 // Two taps of 16 channels are widened to int16 and interleaved so that vpmaddwd adds both taps'
 // products per channel into int32: exact for any 8-bit operands (|x w| <= 255 * 255). Taps outside
