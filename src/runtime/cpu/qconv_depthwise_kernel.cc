@@ -1,6 +1,7 @@
 // com.shrink NhwcQConv when depthwise (group = C = M, 2-D, any kernel size, stride, dilation,
 // padding) with AVX2: channels-last u8 / s8 x, exact int32 accumulation, the reference epilogue
-// (int8_requant.h). oneDNN 2.6's int8 depthwise convolution is slower than its fp32 one on AVX2.
+// (int8_requant.h). Ahead of oneDNN 2.6's jit_uni_int8 depthwise kernel (vpmulld per tap), which
+// it beats on MobileNetV2's shapes (docs/int8_depthwise.md).
 //
 // Two taps of 16 channels are widened to int16 and interleaved so that vpmaddwd adds both taps'
 // products per channel into int32: exact for any 8-bit operands (|x w| <= 255 * 255). Taps outside
@@ -197,12 +198,16 @@ class DepthwiseQConvKernel final : public Kernel {
         row<kSignedX, 0, kAct>(x, y, r, b, b + 1);
         break;
       }
+      // Padded rows read the zero-point row at every column (step 0).
+      const uint8_t* zero = zero_row_.data() + c;
+      const uint8_t *base0 = rows[0] ? rows[0] + c : zero, *base1 = rows[1] ? rows[1] + c : zero;
+      const uint8_t* base2 = rows[2] ? rows[2] + c : zero;
+      const int64_t step0 = rows[0] ? C : 0, step1 = rows[1] ? C : 0, step2 = rows[2] ? C : 0;
       auto load = [&](int64_t iw) {
         const bool in = iw >= 0 && iw < W;
-        const uint8_t* zero = zero_row_.data() + c;
-        const __m256i a = widen<kSignedX>(in && rows[0] ? rows[0] + iw * C + c : zero);
-        const __m256i m = widen<kSignedX>(in && rows[1] ? rows[1] + iw * C + c : zero);
-        const __m256i d = widen<kSignedX>(in && rows[2] ? rows[2] + iw * C + c : zero);
+        const __m256i a = widen<kSignedX>(in ? base0 + iw * step0 : zero);
+        const __m256i m = widen<kSignedX>(in ? base1 + iw * step1 : zero);
+        const __m256i d = widen<kSignedX>(in ? base2 + iw * step2 : zero);
         return Column{_mm256_unpacklo_epi16(a, m), _mm256_unpackhi_epi16(a, m),
                       _mm256_unpacklo_epi16(d, _mm256_setzero_si256()), _mm256_unpackhi_epi16(d, _mm256_setzero_si256())};
       };
@@ -257,7 +262,26 @@ class DepthwiseQConvKernel final : public Kernel {
           add(col, 0, lo0, hi0);
         }
       }
-      for (int64_t ow = 0; ow < OW; ++ow) store(y, (r * OW + ow) * C, b, lanes, acc[size_t(ow)], kBlock);
+      if (!requant_.requant) {
+        for (int64_t ow = 0; ow < OW; ++ow) store(y, (r * OW + ow) * C, b, lanes, acc[size_t(ow)], kBlock);
+        continue;
+      }
+      uint8_t* dst = static_cast<uint8_t*>(y.raw()) + r * OW * C + c;
+      const float *mult = requant_.mult.data() + c, *bias = requant_.bias.data() + c;
+      requant_.signed_y ? quantize_run<kAct, true>(lanes, mult, bias, acc.data(), OW, dst, C)
+                        : quantize_run<kAct, false>(lanes, mult, bias, acc.data(), OW, dst, C);
+    }
+  }
+
+  // The epilogue of n outputs of one block (accumulators acc[i]) into dst + i * stride.
+  template <ops::Activation kAct, bool kSignedY>
+  static void quantize_run(const Int8RequantLanes<kAct>& lanes, const float* mult, const float* bias, const Acc16* acc,
+                           int64_t n, uint8_t* dst, int64_t stride) {
+    for (int64_t i = 0; i < n; ++i) {
+      const __m256 v0 = lanes.value(acc[i].first, mult, bias), v1 = lanes.value(acc[i].second, mult + 8, bias + 8);
+      __m256i q0, q1;
+      lanes.quantize(v0, v1, q0, q1);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * stride), pack_int8(q0, q1, kSignedY));
     }
   }
 
