@@ -1,5 +1,5 @@
-// Helpers shared by the pass and session tests: seeded random tensors, the largest difference
-// relative to the reference's scale, and op counts.
+// Helpers shared by the pass, session and kernel tests: seeded random tensors (float and int8), the
+// largest difference relative to the reference's scale, op counts, the kernel a session chose.
 #pragma once
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 #include "core/rng.h"
 #include "core/tensor.h"
 #include "ir/graph.h"
+#include "runtime/session.h"
 
 namespace shrink::test_util {
 
@@ -61,6 +62,36 @@ inline int count_op(const ir::Graph& g, const std::string& op) {
   int n = 0;
   for (const auto& node : g.nodes) n += node.op_type == op;
   return n;
+}
+
+// The kernel the session chose for the first node of type op ("" when there is none).
+inline std::string kernel_of(const runtime::Session& s, const std::string& op) {
+  const auto names = s.kernel_names();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (s.graph().nodes[i].op_type == op) return names[i].second;
+  return "";
+}
+
+// A graph input of fixed shape s.
+inline ir::ValueInfo value_info(const std::string& name, DType t, const Shape& s) {
+  std::vector<ir::Dim> dims;
+  for (int64_t d : s) dims.push_back({d, ""});
+  return {name, t, dims, ""};
+}
+
+// Uniform integers in [lo, hi] as a uint8 or int8 tensor.
+inline Tensor random_int8(Rng& rng, DType t, const Shape& s, int lo, int hi) {
+  Tensor x(t, s);
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int v = lo + int(rng.below(uint64_t(hi - lo + 1)));
+    if (t == DType::kUInt8) x.data<uint8_t>()[i] = uint8_t(v);
+    else x.data<int8_t>()[i] = int8_t(v);
+  }
+  return x;
+}
+
+inline Tensor int8_scalar(DType t, int v) {
+  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
 }
 
 }  // namespace shrink::test_util

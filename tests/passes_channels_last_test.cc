@@ -4,6 +4,8 @@
 // oneDNN kernel with no reorder (the depthwise one on cpu:qconv-dw).
 #include <gtest/gtest.h>
 
+#include "graph_test_util.h"
+
 #include <cmath>
 #include <cstring>
 
@@ -19,16 +21,14 @@
 namespace shrink {
 namespace {
 
+using test_util::int8_scalar;
+
 using Ints = std::vector<int64_t>;
 
 int count_op(const ir::Graph& g, const std::string& op) {
   int n = 0;
   for (const auto& node : g.nodes) n += node.op_type == op;
   return n;
-}
-
-Tensor int8_scalar(DType t, int v) {
-  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
 }
 
 // The QDQ form of a small residual net on activations of type t:

@@ -11,6 +11,8 @@
 namespace shrink {
 namespace {
 
+using test_util::kernel_of;
+
 using test_util::count_op;
 using test_util::max_rel_diff;
 using test_util::random_tensor;
@@ -38,13 +40,6 @@ ir::Graph layer(int64_t rank, const std::string& act, bool product_reused = fals
   if (product_reused) g.outputs.push_back({product, DType::kFloat32, std::nullopt, ""});
   ops::bind_all(g);
   return g;
-}
-
-std::string kernel_of(const runtime::Session& s, const std::string& op) {
-  const auto names = s.kernel_names();
-  for (size_t i = 0; i < names.size(); ++i)
-    if (s.graph().nodes[i].op_type == op) return names[i].second;
-  return "";
 }
 
 TEST(FuseMatMul, FusesBiasResidualAndActivation) {

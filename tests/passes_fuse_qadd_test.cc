@@ -4,6 +4,8 @@
 // sizes; broadcasts fuse too (reference kernel); a statically quantized ResNet fuses its residual Adds.
 #include <gtest/gtest.h>
 
+#include "graph_test_util.h"
+
 #include "compress/quant/quantize.h"
 #include "core/rng.h"
 #include "ir/builder.h"
@@ -15,6 +17,8 @@
 namespace shrink {
 namespace {
 
+using test_util::int8_scalar;
+
 Tensor random_int8(Rng& rng, DType t, const Shape& s) {
   Tensor x(t, s);
   for (int64_t i = 0; i < x.numel(); ++i) {
@@ -23,10 +27,6 @@ Tensor random_int8(Rng& rng, DType t, const Shape& s) {
     else x.data<int8_t>()[i] = int8_t(v - 128);
   }
   return x;
-}
-
-Tensor int8_scalar(DType t, int v) {
-  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
 }
 
 struct AddCase {

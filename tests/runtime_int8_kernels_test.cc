@@ -5,6 +5,8 @@
 // the one chosen (oneDNN keeps QMatMul weights beyond |w - w_zp| <= 64).
 #include <gtest/gtest.h>
 
+#include "graph_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -17,25 +19,9 @@
 namespace shrink {
 namespace {
 
-ir::ValueInfo info(const std::string& name, DType t, const Shape& s) {
-  std::vector<ir::Dim> dims;
-  for (int64_t d : s) dims.push_back({d, ""});
-  return {name, t, dims, ""};
-}
-
-Tensor random_ints(Rng& rng, DType t, const Shape& s, int lo, int hi) {
-  Tensor x(t, s);
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const int v = lo + int(rng.below(uint64_t(hi - lo + 1)));
-    if (t == DType::kUInt8) x.data<uint8_t>()[i] = uint8_t(v);
-    else x.data<int8_t>()[i] = int8_t(v);
-  }
-  return x;
-}
-
-Tensor int_scalar(DType t, int v) {
-  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
-}
+using test_util::random_int8;
+using test_util::int8_scalar;
+using test_util::value_info;
 
 // Runs g with fast kernels (threads 1 and 2) and reference kernels, without graph passes; every
 // output must be bit-identical. Returns the fast kernel of node 0.
@@ -85,19 +71,19 @@ ir::Graph qmatmul_graph(const QMatMulCase& c, std::vector<Tensor>& inputs) {
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
   const int64_t k = c.x.back(), n = c.n;
-  g.inputs.push_back(info("x", c.x_type, c.x));
-  inputs.push_back(c.x_type == DType::kUInt8 ? random_ints(rng, c.x_type, c.x, 0, 255)
-                                             : random_ints(rng, c.x_type, c.x, -128, 127));
+  g.inputs.push_back(value_info("x", c.x_type, c.x));
+  inputs.push_back(c.x_type == DType::kUInt8 ? random_int8(rng, c.x_type, c.x, 0, 255)
+                                             : random_int8(rng, c.x_type, c.x, -128, 127));
   const float xs = c.ties ? 0.5f : rng.uniform(0.01f, 0.05f);
   std::string x_scale = "x_scale", x_zp = "x_zp";
   if (c.dynamic) {
-    g.inputs.push_back(info(x_scale, DType::kFloat32, {}));
-    g.inputs.push_back(info(x_zp, c.x_type, {}));
+    g.inputs.push_back(value_info(x_scale, DType::kFloat32, {}));
+    g.inputs.push_back(value_info(x_zp, c.x_type, {}));
     inputs.push_back(Tensor::scalar<float>(xs));
-    inputs.push_back(int_scalar(c.x_type, c.x_zp));
+    inputs.push_back(int8_scalar(c.x_type, c.x_zp));
   } else {
     x_scale = b.constant("x_scale", Tensor::scalar<float>(xs));
-    x_zp = b.constant("x_zp", int_scalar(c.x_type, c.x_zp));
+    x_zp = b.constant("x_zp", int8_scalar(c.x_type, c.x_zp));
   }
   const int64_t channels = c.per_channel ? n : 1;
   Tensor ws(DType::kFloat32, {channels}), wz(c.w_type, {channels});
@@ -124,7 +110,7 @@ ir::Graph qmatmul_graph(const QMatMulCase& c, std::vector<Tensor>& inputs) {
   std::string y_scale, y_zp;
   if (c.y_type != DType::kFloat32) {
     y_scale = b.constant("y_scale", Tensor::scalar<float>(c.ties ? 2 * xs * 0.25f : 0.05f));
-    y_zp = b.constant("y_zp", int_scalar(c.y_type, c.y_zp));
+    y_zp = b.constant("y_zp", int8_scalar(c.y_type, c.y_zp));
   }
   ir::AttributeMap attrs;
   if (!c.act.empty()) attrs["activation"] = c.act;
@@ -205,7 +191,7 @@ TEST(DynamicQuantizeAvx2, BitIdenticalToReferenceInt8) {
     ir::Graph g;
     g.opsets = {{"", 17}};
     ir::GraphBuilder b(g);
-    g.inputs.push_back(info("x", DType::kFloat32, {c.n}));
+    g.inputs.push_back(value_info("x", DType::kFloat32, {c.n}));
     auto d = b.node("DynamicQuantizeLinear", {"x"}, {}, "dql", 3);
     g.outputs.push_back({d[0], DType::kUInt8, std::nullopt, ""});
     g.outputs.push_back({d[1], DType::kFloat32, std::nullopt, ""});
@@ -257,18 +243,18 @@ TEST_P(MatMulIntegerSgemm, BitIdenticalToReferenceInt8) {
   ir::Graph g;
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("a", c.type, c.a));
-  g.inputs.push_back(info("b", c.type, c.b));
+  g.inputs.push_back(value_info("a", c.type, c.a));
+  g.inputs.push_back(value_info("b", c.type, c.b));
   const bool u = c.type == DType::kUInt8;
   const int lo = u ? 0 : -128, hi = u ? 255 : 127;
-  std::vector<Tensor> inputs{random_ints(rng, c.type, c.a, c.extreme ? hi : lo, hi),
-                             random_ints(rng, c.type, c.b, lo, c.extreme ? lo : hi)};
+  std::vector<Tensor> inputs{random_int8(rng, c.type, c.a, c.extreme ? hi : lo, hi),
+                             random_int8(rng, c.type, c.b, lo, c.extreme ? lo : hi)};
   std::vector<std::string> in{"a", "b"};
   if (c.zero_points) {
-    g.inputs.push_back(info("a_zp", c.type, {}));
-    g.inputs.push_back(info("b_zp", c.type, {}));
-    inputs.push_back(int_scalar(c.type, c.a_zp));
-    inputs.push_back(int_scalar(c.type, c.b_zp));
+    g.inputs.push_back(value_info("a_zp", c.type, {}));
+    g.inputs.push_back(value_info("b_zp", c.type, {}));
+    inputs.push_back(int8_scalar(c.type, c.a_zp));
+    inputs.push_back(int8_scalar(c.type, c.b_zp));
     in.push_back("a_zp");
     in.push_back("b_zp");
   }
@@ -313,8 +299,8 @@ TEST(FloatBinaryKernels, BitIdenticalToReferenceAroundInt8Products) {
       ir::Graph g;
       g.opsets = {{"", 17}};
       ir::GraphBuilder b(g);
-      g.inputs.push_back(info("a", DType::kFloat32, c.a));
-      g.inputs.push_back(info("b", DType::kFloat32, c.b));
+      g.inputs.push_back(value_info("a", DType::kFloat32, c.a));
+      g.inputs.push_back(value_info("b", DType::kFloat32, c.b));
       g.outputs.push_back({b.op(op, {"a", "b"}, {}, "op"), DType::kFloat32, std::nullopt, ""});
       ops::bind_all(g);
       Rng rng(uint64_t(numel(c.a) + numel(c.b)));
@@ -336,7 +322,7 @@ TEST(CastKernel, Int32ToFloatBitIdenticalToReference) {
   ir::Graph g;
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("x", DType::kInt32, {1003}));
+  g.inputs.push_back(value_info("x", DType::kInt32, {1003}));
   g.outputs.push_back({b.op("Cast", {"x"}, {{"to", int64_t(DType::kFloat32)}}, "cast"), DType::kFloat32, std::nullopt, ""});
   ops::bind_all(g);
   Tensor x(DType::kInt32, {1003});

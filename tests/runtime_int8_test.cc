@@ -5,6 +5,8 @@
 // and not, 7-bit and full 8-bit weights (the split path on CPUs without VNNI).
 #include <gtest/gtest.h>
 
+#include "graph_test_util.h"
+
 #include <cmath>
 
 #include "core/rng.h"
@@ -13,29 +15,14 @@
 #include "runtime/session.h"
 
 namespace shrink {
+
+using test_util::int8_scalar;
+using test_util::random_int8;
+using test_util::value_info;
 namespace {
 
+
 using Ints = std::vector<int64_t>;
-
-Tensor random_int8(Rng& rng, DType t, const Shape& s, int lo, int hi) {
-  Tensor x(t, s);
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const int v = lo + int(rng.below(uint64_t(hi - lo + 1)));
-    if (t == DType::kUInt8) x.data<uint8_t>()[i] = uint8_t(v);
-    else x.data<int8_t>()[i] = int8_t(v);
-  }
-  return x;
-}
-
-Tensor int8_scalar(DType t, int v) {
-  return t == DType::kUInt8 ? Tensor::scalar<uint8_t>(uint8_t(v)) : Tensor::scalar<int8_t>(int8_t(v));
-}
-
-ir::ValueInfo info(const std::string& name, DType t, const Shape& s) {
-  std::vector<ir::Dim> dims;
-  for (int64_t d : s) dims.push_back({d, ""});
-  return {name, t, dims, ""};
-}
 
 struct Outcome {
   int64_t max_diff = 0;   // in output units (quantization steps for int8 outputs)
@@ -93,7 +80,7 @@ struct QdqCase {
 std::string build_qdq(ir::Graph& g, const QdqCase& c, Rng& rng, std::vector<Tensor>& inputs) {
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("x_q", c.x_type, c.x));
+  g.inputs.push_back(value_info("x_q", c.x_type, c.x));
   const auto [lo, hi] = c.x_type == DType::kUInt8 ? std::pair{0, 255} : std::pair{-128, 127};
   inputs.push_back(random_int8(rng, c.x_type, c.x, lo, hi));
   const float xs = 0.02f;
@@ -208,7 +195,7 @@ TEST(QOperatorFusion, QLinearConvAndMatMulMatchReference) {
   ir::Graph g;
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("x", DType::kUInt8, {1, 5, 9, 9}));
+  g.inputs.push_back(value_info("x", DType::kUInt8, {1, 5, 9, 9}));
   Tensor ws(DType::kFloat32, {6}), bias(DType::kInt32, {6});
   for (int64_t i = 0; i < 6; ++i) {
     ws.data<float>()[i] = rng.uniform(0.002f, 0.01f);
@@ -244,7 +231,7 @@ TEST(DynamicFusion, MatMulIntegerRescaleMatchesReference) {
       ir::Graph g;
       g.opsets = {{"", 17}};
       ir::GraphBuilder b(g);
-      g.inputs.push_back(info("x", DType::kFloat32, {3, 5, 37}));
+      g.inputs.push_back(value_info("x", DType::kFloat32, {3, 5, 37}));
       auto d = b.node("DynamicQuantizeLinear", {"x"}, {}, "dql", 3);
       Tensor ws(DType::kFloat32, {per_channel ? 11 : 1});
       for (int64_t i = 0; i < ws.numel(); ++i) ws.data<float>()[i] = rng.uniform(0.002f, 0.01f);
@@ -277,7 +264,7 @@ TEST(DynamicFusion, ConvIntegerRescaleMatchesReference) {
   ir::Graph g;
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("x", DType::kFloat32, {1, 3, 7, 7}));
+  g.inputs.push_back(value_info("x", DType::kFloat32, {1, 3, 7, 7}));
   auto d = b.node("DynamicQuantizeLinear", {"x"}, {}, "dql", 3);
   auto w = b.constant("w", random_int8(rng, DType::kUInt8, {5, 3, 3, 3}, 0, 255));
   auto ci = b.op("ConvInteger", {d[0], w, d[2], b.constant("wz", int8_scalar(DType::kUInt8, 131))},
@@ -300,7 +287,7 @@ TEST(Int8Movers, MaxPoolAndFlattenStayInt8) {
   ir::Graph g;
   g.opsets = {{"", 17}};
   ir::GraphBuilder b(g);
-  g.inputs.push_back(info("x", DType::kInt8, {2, 3, 7, 7}));
+  g.inputs.push_back(value_info("x", DType::kInt8, {2, 3, 7, 7}));
   auto s = b.constant("s", Tensor::scalar<float>(0.1f));
   auto z = b.constant("z", int8_scalar(DType::kInt8, 3));
   auto dq = b.op("DequantizeLinear", {"x", s, z}, {}, "dq");
@@ -326,7 +313,7 @@ TEST(Int8Validation, BadConstantScalesAreBadInputAtLoad) {
     ir::Graph g;
     g.opsets = {{"", 17}};
     ir::GraphBuilder b(g);
-    g.inputs.push_back(info("x", DType::kFloat32, {4}));
+    g.inputs.push_back(value_info("x", DType::kFloat32, {4}));
     auto y = b.op("QuantizeLinear", {"x", b.constant("s", Tensor::scalar<float>(bad))}, {}, "quant");
     g.outputs.push_back({y, DType::kUInt8, std::nullopt, ""});
     try {
@@ -352,7 +339,7 @@ TEST(Int8Boundaries, QuantizeDequantizeMatchReferenceExactly) {
     ir::Graph g;
     g.opsets = {{"", 17}};
     ir::GraphBuilder b(g);
-    g.inputs.push_back(info("x", DType::kFloat32, {1001}));
+    g.inputs.push_back(value_info("x", DType::kFloat32, {1001}));
     auto s = b.constant("s", Tensor::scalar<float>(0.25f));
     auto z = b.constant("z", int8_scalar(t, t == DType::kUInt8 ? 3 : -3));
     auto q = b.op("QuantizeLinear", {"x", s, z}, {}, "q");
