@@ -45,7 +45,8 @@ Agreement compare(const ir::Graph& ref, const ir::Graph& q, const Tensor& x) {
   for (const auto& [node, kernel] : b.kernel_names()) r.kernels.insert(kernel);
   for (const auto& n : b.graph().nodes) {
     if (n.domain == "com.shrink" && (n.op_type == "QConv" || n.op_type == "NhwcQConv" || n.op_type == "QMatMul")) ++r.int8_ops;
-    for (const char* op : {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger"})
+    for (const char* op : {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger",
+                           "MatMulIntegerScaled"})
       if (n.op_type == op) ++r.left[op];
   }
   const test_util::Closeness c = test_util::closeness(ya, yb);
@@ -71,12 +72,13 @@ void expect_dynamic(const std::string& arch, bool per_channel, const Tensor& x) 
   EXPECT_LT(r.bytes_after, r.bytes_before);
   const Agreement a = compare(g, q, x);
   EXPECT_TRUE(a.kernels.count("cpu:qmatmul-avx2") || a.kernels.count("onednn:qmatmul")) << "int8 matmul kernel not used";
-  int64_t quantized = 0, activation_matmuls = 0;  // attention's: MatMulInteger nodes the fusion leaves
+  int64_t quantized = 0, activation_matmuls = 0;  // attention's: MatMulIntegerScaled at run time
   for (const auto& [op, k] : r.quantized)  // embedding tables (Gather, Add) are folded to float, not int8 ops
     if (op != "Gather" && op != "Add") quantized += k;
   for (const auto& n : q.nodes) activation_matmuls += n.op_type == "MatMulInteger" && !q.is_initializer(n.inputs[1]);
   EXPECT_EQ(a.int8_ops + activation_matmuls, quantized) << "not every quantized node became an int8 op";
-  EXPECT_EQ(a.left.count("MatMulInteger") ? a.left.at("MatMulInteger") : 0, activation_matmuls);
+  EXPECT_EQ(a.left.count("MatMulInteger"), 0u);
+  EXPECT_EQ(a.left.count("MatMulIntegerScaled") ? a.left.at("MatMulIntegerScaled") : 0, activation_matmuls);
   EXPECT_GE(a.top1, 0.95);
   EXPECT_LT(a.rel_err, 0.05);
   std::printf("[dynamic %s %s] top-1 agreement %.3f, relative logit error %.4f, weights %lld -> %lld bytes\n",

@@ -31,6 +31,10 @@ ir::Graph fuse_qadd(ir::Graph g);
 // Maps QLinearConv / QLinearMatMul and the dynamic-quantization form (DynamicQuantizeLinear ->
 // MatMulInteger/ConvInteger -> Cast -> Mul) onto the same int8 ops (runtime only).
 ir::Graph fuse_qoperators(ir::Graph g);
+// Fuses MatMulInteger -> Cast(float) -> Mul(one float32 scale) of two run-time operands (attention
+// after dynamic quantization) into com.shrink MatMulIntegerScaled (runtime only;
+// passes/fuse_matmul_integer.cc).
+ir::Graph fuse_matmul_integer(ir::Graph g);
 
 // Keeps activations in the channel-blocked layout (block channels; 8 on AVX2, 16 on AVX-512) across
 // convolutions, pools and elementwise ops, with layout changes only at region borders (runtime only;

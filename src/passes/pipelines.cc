@@ -11,7 +11,7 @@ ir::Graph optimize_for_export(ir::Graph g) {
 
 ir::Graph optimize_for_runtime(ir::Graph g) {
   // The int8 fusions come first: constant folding would turn the weights' DequantizeLinear into floats.
-  g = fuse_qoperators(fuse_qadd(fuse_qdq(std::move(g))));
+  g = fuse_matmul_integer(fuse_qoperators(fuse_qadd(fuse_qdq(std::move(g)))));
   return fuse_matmul(fuse_conv(fuse_gelu(optimize_for_export(std::move(g)))));
 }
 

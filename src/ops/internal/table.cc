@@ -4,12 +4,13 @@
 namespace shrink::ops {
 
 extern const OpSchema kFusedConv, kQConv, kQMatMul, kToBlocked, kFromBlocked, kBlockedFusedConv, kBlockedMaxPool,
-    kBlockedAveragePool, kFusedMatMul, kQAdd, kNhwcQConv, kNhwcMaxPool;
+    kBlockedAveragePool, kFusedMatMul, kQAdd, kNhwcQConv, kNhwcMaxPool, kMatMulIntegerScaled;
 
 std::vector<const OpSchema*> internal_ops() {
   return {&kFusedConv,        &kQConv,          &kQMatMul,          &kToBlocked,
           &kFromBlocked,      &kBlockedFusedConv, &kBlockedMaxPool, &kBlockedAveragePool,
-          &kFusedMatMul,      &kQAdd,           &kNhwcQConv,        &kNhwcMaxPool};
+          &kFusedMatMul,      &kQAdd,           &kNhwcQConv,        &kNhwcMaxPool,
+          &kMatMulIntegerScaled};
 }
 
 }  // namespace shrink::ops

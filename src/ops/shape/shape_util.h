@@ -39,6 +39,8 @@ void visit_word(size_t bytes, F&& f) {
   }
 }
 
+// Transpose's perm for an input of this rank (default: reversed), checked to be a permutation.
+std::vector<int64_t> transpose_perm(const ir::Node& node, size_t rank);
 // dst[o] = src[base + sum_k o_k * src_strides[k]] for every index o of `out` (strides in elements,
 // may be 0 for broadcast or negative for reversed slices). Covers Transpose, Slice and Expand.
 void strided_copy(const Tensor& src, Tensor& dst, int64_t base, std::span<const int64_t> src_strides);

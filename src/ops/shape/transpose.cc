@@ -4,17 +4,8 @@
 #include "ops/shape/shape_util.h"
 
 namespace shrink::ops {
-namespace {
 
-std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
-  AttrReader r(node);
-  auto a = std::make_shared<TransposeAttrs>();
-  a->perm = r.get_ints("perm");
-  r.done();
-  return a;
-}
-
-std::vector<int64_t> perm_of(const ir::Node& node, size_t rank) {
+std::vector<int64_t> transpose_perm(const ir::Node& node, size_t rank) {
   std::vector<int64_t> perm = node.attrs_as<TransposeAttrs>().perm;
   if (perm.empty()) {
     for (size_t i = 0; i < rank; ++i) perm.push_back(int64_t(rank - 1 - i));
@@ -30,9 +21,19 @@ std::vector<int64_t> perm_of(const ir::Node& node, size_t rank) {
   return perm;
 }
 
+namespace {
+
+std::shared_ptr<const ir::OpAttrs> parse(const ir::Node& node, int64_t) {
+  AttrReader r(node);
+  auto a = std::make_shared<TransposeAttrs>();
+  a->perm = r.get_ints("perm");
+  r.done();
+  return a;
+}
+
 bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<ValueMeta>& out) {
   require_storable(node, in[0], 0);
-  auto perm = perm_of(node, in[0].shape.size());
+  auto perm = transpose_perm(node, in[0].shape.size());
   Shape s(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) s[i] = in[0].shape[size_t(perm[i])];
   out[0] = {in[0].dtype, s};
@@ -40,7 +41,7 @@ bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<Valu
 }
 
 void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
-  auto perm = perm_of(node, in[0].shape().size());
+  auto perm = transpose_perm(node, in[0].shape().size());
   auto in_strides = strides_of(in[0].shape());
   std::vector<int64_t> strides(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) strides[i] = in_strides[size_t(perm[i])];

@@ -17,14 +17,31 @@ constexpr int64_t kGrain = 1 << 15;
 
 // min(x, 0) and max(x, 0) over x skipping NaN, as the reference's `if (x < lo) lo = x` scan:
 // _mm256_min_ps(v, lo) is `v < lo ? v : lo`, so NaN and -0 never replace the running value.
+// Four independent accumulator pairs hide the min/max latency; the order does not matter (no NaN
+// ever enters an accumulator, and -0 never replaces +0).
 void range(const float* x, int64_t b, int64_t e, float& lo, float& hi) {
   __m256 vlo = _mm256_setzero_ps(), vhi = _mm256_setzero_ps();
+  __m256 l1 = vlo, l2 = vlo, l3 = vlo, h1 = vhi, h2 = vhi, h3 = vhi;
   int64_t i = b;
+  for (; i + 32 <= e; i += 32) {
+    const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+    const __m256 v2 = _mm256_loadu_ps(x + i + 16), v3 = _mm256_loadu_ps(x + i + 24);
+    vlo = _mm256_min_ps(v0, vlo);
+    vhi = _mm256_max_ps(v0, vhi);
+    l1 = _mm256_min_ps(v1, l1);
+    h1 = _mm256_max_ps(v1, h1);
+    l2 = _mm256_min_ps(v2, l2);
+    h2 = _mm256_max_ps(v2, h2);
+    l3 = _mm256_min_ps(v3, l3);
+    h3 = _mm256_max_ps(v3, h3);
+  }
   for (; i + 8 <= e; i += 8) {
     const __m256 v = _mm256_loadu_ps(x + i);
     vlo = _mm256_min_ps(v, vlo);
     vhi = _mm256_max_ps(v, vhi);
   }
+  vlo = _mm256_min_ps(_mm256_min_ps(vlo, l1), _mm256_min_ps(l2, l3));
+  vhi = _mm256_max_ps(_mm256_max_ps(vhi, h1), _mm256_max_ps(h2, h3));
   alignas(32) float l[8], h[8];
   _mm256_store_ps(l, vlo);
   _mm256_store_ps(h, vhi);

@@ -10,6 +10,7 @@
 
 #include "core/threads.h"
 #include "ops/nn/matmul.h"
+#include "runtime/cpu/int8_to_float.h"
 #include "runtime/kernel_table.h"
 
 namespace shrink::runtime {
@@ -17,26 +18,6 @@ namespace {
 
 // K * 255 * 255 < 2^24.
 constexpr int64_t kMaxExactK = ((int64_t(1) << 24) - 1) / (255 * 255);
-
-template <bool kSigned>
-void to_float(const uint8_t* s, int64_t n, float z, float* dst) {
-  const __m256 vz = _mm256_set1_ps(z);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + i));
-    const __m256i w = kSigned ? _mm256_cvtepi8_epi32(v) : _mm256_cvtepu8_epi32(v);
-    _mm256_storeu_ps(dst + i, _mm256_sub_ps(_mm256_cvtepi32_ps(w), vz));
-  }
-  for (; i < n; ++i) dst[i] = float(kSigned ? int(int8_t(s[i])) : int(s[i])) - z;
-}
-
-// x minus its zero point as float.
-void to_float(const Tensor& x, const Tensor* zp, float* dst) {
-  const float z = zp && zp->defined() ? float(zp->as_int64(0)) : 0.f;
-  const auto* s = static_cast<const uint8_t*>(x.raw());
-  if (x.dtype() == DType::kInt8) to_float<true>(s, x.numel(), z, dst);
-  else to_float<false>(s, x.numel(), z, dst);
-}
 
 // Exact integers in float to int32.
 void to_int32(const float* c, int64_t n, int32_t* y) {
@@ -56,8 +37,8 @@ class SgemmMatMulInteger final : public Kernel {
     a_.resize(size_t(in[0].numel()));
     b_.resize(size_t(in[1].numel()));
     c_.resize(size_t(out[0].numel()));
-    to_float(in[0], a_zp, a_.data());
-    to_float(in[1], b_zp, b_.data());
+    cpu::int8_to_float(in[0], cpu::scalar_zero_point(a_zp), a_.data());
+    cpu::int8_to_float(in[1], cpu::scalar_zero_point(b_zp), b_.data());
     const int64_t m = s_.m, n = s_.n, k = s_.k, batches = s_.batch_count();
     const size_t r = s_.batch.size();
     std::vector<int64_t> a_stride(r), b_stride(r);  // in elements, 0 where an operand is broadcast

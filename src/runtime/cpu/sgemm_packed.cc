@@ -54,6 +54,14 @@ void tile(int64_t k, const float* a, int64_t lda, const float* bp, float* c, int
       acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
     }
   }
+  if (e.scaled) {
+    const __m256 s = _mm256_set1_ps(e.scale);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; ++r) {
+      acc[r][0] = _mm256_mul_ps(acc[r][0], s);
+      acc[r][1] = _mm256_mul_ps(acc[r][1], s);
+    }
+  }
   if (cols == kP) {
     __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
     if (e.bias) {
@@ -124,6 +132,8 @@ void block(int64_t r0, int64_t r1, int64_t p0, int64_t p1, const float* a, int64
 
 }  // namespace
 
+PackedB::PackedB(int64_t k, int64_t n) : k_(k), n_(n), data_(alloc_floats(((n + kP - 1) / kP) * k * kP), free_floats) {}
+
 PackedB::PackedB(const float* b, int64_t k, int64_t n, int64_t ldb, bool trans)
     : k_(k), n_(n), data_(alloc_floats(((n + kP - 1) / kP) * k * kP), free_floats) {
   float* dst = data_.get();
@@ -141,8 +151,12 @@ void sgemm_packed(int64_t m, const float* a, int64_t lda, const PackedB& b, floa
   if (b.k() == 0) {  // an empty sum: the epilogue on zeros
     for (int64_t r = 0; r < m; ++r) {
       float* row = c + r * ldc;
-      for (int64_t j = 0; j < b.n(); ++j)
-        row[j] = (epi.bias ? epi.bias[j] : 0.f) + (epi.residual ? epi.residual[r * epi.ldr + j] : 0.f);
+      for (int64_t j = 0; j < b.n(); ++j) {  // as a tile would: ((0 [* scale]) + bias) + residual
+        float v = epi.scaled ? 0.f * epi.scale : 0.f;
+        if (epi.bias) v += epi.bias[j];
+        if (epi.residual) v += epi.residual[r * epi.ldr + j];
+        row[j] = v;
+      }
       ops::apply_activation(epi.activation, epi.alpha, epi.beta, row, b.n());
     }
     return;

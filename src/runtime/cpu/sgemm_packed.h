@@ -20,10 +20,14 @@ class PackedB {
   static constexpr int64_t kPanel = 16;  // columns per panel
   // b is [k, n] with row stride ldb (or, with trans, [n, k]: op(B) = b^T).
   PackedB(const float* b, int64_t k, int64_t n, int64_t ldb, bool trans);
+  // Room for a [k, n] operand, filled by the caller through panel(p): panel p holds rows 0..k of
+  // columns 16p..16p+15 as k x 16 floats (columns past n must be zero).
+  PackedB(int64_t k, int64_t n);
   int64_t k() const { return k_; }
   int64_t n() const { return n_; }
   int64_t panels() const { return (n_ + kPanel - 1) / kPanel; }
   const float* panel(int64_t p) const { return data_.get() + p * k_ * kPanel; }
+  float* panel(int64_t p) { return data_.get() + p * k_ * kPanel; }
 
  private:
   int64_t k_, n_;
@@ -31,6 +35,8 @@ class PackedB {
 };
 
 struct GemmEpilogue {
+  bool scaled = false;  // products multiplied by scale first (float32), when set
+  float scale = 1.f;
   const float* bias = nullptr;      // [n], or none
   const float* residual = nullptr;  // [m, n] with row stride ldr, or none
   int64_t ldr = 0;
@@ -38,7 +44,7 @@ struct GemmEpilogue {
   float alpha = 0.f, beta = 0.f;
 };
 
-// C[m, n] (row stride ldc) = act(A[m, k] (row stride lda) * B + bias + residual), on the session's
+// C[m, n] (row stride ldc) = act(A[m, k] (row stride lda) * B [* scale] + bias + residual), on the session's
 // threads.
 void sgemm_packed(int64_t m, const float* a, int64_t lda, const PackedB& b, float* c, int64_t ldc,
                   const GemmEpilogue& epi);
