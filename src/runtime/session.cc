@@ -14,6 +14,7 @@ namespace shrink::runtime {
 
 struct Session::Step {
   const ir::Node* node;
+  const ops::OpSchema* schema;  // looked up once, not per run
   std::vector<int> in_slots;   // -1 for absent optional inputs
   std::vector<int> out_slots;  // -1 for unused outputs
   std::vector<int> release;    // slots whose last use is this step
@@ -58,6 +59,7 @@ void Session::plan() {
   for (const auto& n : graph_.nodes) {
     Step st;
     st.node = &n;
+    st.schema = &ops::schema_of(n);
     for (const auto& i : n.inputs) {
       int s = i.empty() ? -1 : slot_of(i);
       st.in_slots.push_back(s);
@@ -97,7 +99,8 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
                inputs.size());
   set_num_threads(options_.threads);
   set_blas_threads(options_.threads);
-  std::vector<Tensor> values = constants_;
+  // Run values by slot; constants are read from constants_ in place (not copied into each run).
+  std::vector<Tensor> values(num_slots_);
   for (size_t i = 0; i < inputs.size(); ++i) {
     check_input(graph_.inputs[i], inputs[i]);
     values[size_t(input_slots_[i])] = inputs[i];
@@ -110,7 +113,8 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
     metas.assign(st.in_slots.size(), ops::ValueMeta());
     for (size_t i = 0; i < st.in_slots.size(); ++i) {
       if (st.in_slots[i] < 0) continue;
-      in[i] = values[size_t(st.in_slots[i])];
+      const Tensor& v = values[size_t(st.in_slots[i])];
+      in[i] = v.defined() ? v : constants_[size_t(st.in_slots[i])];
       SHRINK_ASSERT(in[i].defined(), node.label(), " input not computed");
       metas[i] = {in[i].dtype(), in[i].shape(), &in[i]};
     }
@@ -143,7 +147,9 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
     }
     out.assign(st.out_slots.size(), Tensor());
     if (!st.kernel->allocates_outputs()) {
-      std::vector<ops::ValueMeta> om = ops::infer_outputs(node, metas);
+      std::vector<ops::ValueMeta> om(node.outputs.size());
+      const bool known = st.schema->infer(node, metas, om);
+      SHRINK_ASSERT(known, node.label(), " could not infer output shapes with all values known");
       const bool zero = st.kernel->needs_zeroed_outputs();
       for (size_t i = 0; i < om.size(); ++i) {
         if (!om[i].present()) continue;
@@ -180,7 +186,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
     }
   }
   std::vector<Tensor> result;
-  for (int s : output_slots_) result.push_back(values[size_t(s)]);
+  for (int s : output_slots_) result.push_back(values[size_t(s)].defined() ? values[size_t(s)] : constants_[size_t(s)]);
   return result;
 }
 
