@@ -158,7 +158,8 @@ TEST(CompressQuantWeights, EmbeddingTablesInt8Static) {
   const test_util::Closeness c = test_util::closeness(runtime::Session(f).run({seq.x})[0], runtime::Session(q).run({seq.x})[0]);
   EXPECT_GE(c.top1, 0.95);
   EXPECT_LT(c.rel_err, 0.05);
-  // Static MatMul weights are per tensor by default (one scale), per column with per_channel.
+  // The 64-row attention weights are per tensor by default (per-column scales would cost 8% of
+  // their bytes), per column with per_channel.
   for (bool per_channel : {false, true}) {
     const ir::Graph p = compress::quantize_static(f, {.per_channel = per_channel}, {.data = seq, .samples = 64});
     for (const auto& n : p.nodes)
@@ -219,4 +220,52 @@ TEST(CompressQuantWeights, CliWeightScaleAndReport) {
 }
 
 }  // namespace
+// Static MatMul / Gemm weights are per column by default where the layer has >= 250 input rows
+// (scales then cost <= 2% of its int8 bytes) and per tensor on smaller ones; per_tensor forces one
+// scale, per_channel one per column everywhere. The weight bytes stay >= 3.9x smaller by default.
+TEST(CompressQuantWeights, StaticMatMulPerColumnWhereCheap) {
+  const ir::Graph big = train::build_model({.arch = "mlp", .input = {784}, .width = 300, .seed = 4});
+  const ir::Graph small = train::build_model({.arch = "mlp", .input = {100}, .width = 40, .seed = 4});
+  struct Mode {
+    compress::StaticQuantConfig config;
+    const char* name;
+  };
+  for (const auto& [config, name] : {Mode{{}, "auto"}, Mode{{.per_channel = true}, "per_channel"},
+                                     Mode{{.per_tensor = true}, "per_tensor"}}) {
+    for (const bool is_big : {true, false}) {
+      SCOPED_TRACE(std::string(name) + (is_big ? " big" : " small"));
+      const int64_t in = is_big ? 784 : 100;
+      Rng rng(9);
+      Tensor x(DType::kFloat32, {32, in});
+      for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = rng.uniform(-1.f, 1.f);
+      compress::QuantReport r;
+      const ir::Graph q = compress::quantize_static(is_big ? big : small, config, {.data = {.x = x}, .samples = 32}, &r);
+      int64_t weights = 0, per_column = 0;
+      for (const auto& n : q.nodes) {
+        if (n.op_type != "DequantizeLinear" || !q.is_initializer(n.inputs[0])) continue;
+        const Tensor& w = q.initializers.at(n.inputs[0]);
+        if (w.rank() != 2) continue;
+        ++weights;
+        const int64_t scales = q.initializers.at(n.inputs[1]).numel();
+        auto axis = n.attrs.find("axis");
+        const int64_t cols = scales > 1 && axis != n.attrs.end() ? w.dim(std::get<int64_t>(axis->second)) : 0;
+        const int64_t rows = cols ? w.numel() / cols : std::max(w.dim(0), w.dim(1));
+        const bool want = config.per_channel || (!config.per_tensor && rows >= compress::kPerChannelMinRows);
+        if (scales > 1) ++per_column;
+        EXPECT_EQ(scales > 1, want) << n.name << " " << shape_str(w.shape());
+        if (scales > 1) {
+          EXPECT_EQ(scales, cols) << n.name;
+        }
+      }
+      EXPECT_GE(weights, 2);
+      if (std::string(name) == "auto") {
+        EXPECT_EQ(per_column > 0, is_big);  // the 784- and 300-row layers
+      }
+      if (!config.per_channel) {
+        EXPECT_GE(double(r.weight_bytes_before) / double(r.weight_bytes_after), 3.9);
+      }
+    }
+  }
+}
+
 }  // namespace shrink

@@ -26,7 +26,7 @@ struct QuantizeArgs {
   std::string format = "qdq", weight_scale;  // empty: the mode's default
   std::vector<std::string> op_types, exclude;
   std::vector<float> mean, std;
-  bool per_channel = false, no_reduce_range = false, skip_nonfinite = false, symmetric = false;
+  bool per_channel = false, per_tensor = false, no_reduce_range = false, skip_nonfinite = false, symmetric = false;
   int64_t calib_samples = 256;
   int threads = 1;
   QuantizePlusArgs plus;  // --equalize, --bias-correction, --analyze, --max-accuracy-drop
@@ -98,7 +98,8 @@ int run_quantize(const QuantizeArgs& a) {
   } else {
     compress::StaticQuantConfig c{.activation_type = a.activation_type == "int8" ? DType::kInt8 : DType::kUInt8,
                                   .reduce_range = reduce_range, .weight_scale = weight_scale,
-                                  .per_channel = a.per_channel, .symmetric_activations = a.symmetric,
+                                  .per_channel = a.per_channel, .per_tensor = a.per_tensor,
+                                  .symmetric_activations = a.symmetric,
                                   .method = a.method,
                                   .format = a.format == "qop" ? compress::QuantFormat::kQOperator
                                                               : compress::QuantFormat::kQdq,
@@ -192,9 +193,11 @@ void add_quantize_command(CLI::App& app, Action& action) {
                   "Ops to quantize (dynamic: MatMul,Gemm,Gather by default, or Conv; static: Conv,MatMul,Gemm,Gather;\n"
                   "Gather: int8 embedding tables, and a position table added to them)")
       ->delimiter(',');
-  cmd->add_flag("--per-channel", a->per_channel,
-                "Per-output-column MatMul/Gemm weight scales (default: per tensor). Conv: static always per channel,\n"
-                "dynamic (ConvInteger) per tensor");
+  auto* pc = cmd->add_flag("--per-channel", a->per_channel,
+                           "Per-output-column MatMul/Gemm weight scales everywhere. Default: dynamic per tensor; static\n"
+                           "per column where the layer has >= 250 input rows (scales then cost <= 2% of its bytes), else\n"
+                           "per tensor. Conv: static always per channel, dynamic (ConvInteger) per tensor");
+  cmd->add_flag("--per-tensor", a->per_tensor, "Static: one scale per MatMul/Gemm weight everywhere")->excludes(pc);
   cmd->add_option("--format", a->format, "Static: qdq (Quantize/DequantizeLinear pairs) | qop (QLinearConv/MatMul)")
       ->capture_default_str();
   cmd->add_option("--calib", a->calib, "Static: calibration dataset (.npz, .npy, MNIST IDX, CIFAR-10, .csv)");

@@ -1,6 +1,7 @@
 // Static post-training quantization in the QDQ form: BatchNorm folded, inference Dropout bypassed,
 // then QuantizeLinear -> DequantizeLinear pairs on the calibrated activations and symmetric int8
-// weights behind DequantizeLinear (Conv per channel, MatMul / Gemm per tensor unless per_channel;
+// weights behind DequantizeLinear (Conv per channel, MatMul / Gemm per channel when it is cheap, see
+// StaticQuantConfig;
 // embedding tables too, embedding.h). A Conv / Gemm / MatMul [+ bias Add] + Relu / Clip
 // chain is quantized once, at its end, which is the pattern passes/fuse_qdq.cc fuses; MaxPool and
 // reshapes between quantized tensors share their input's range so they run on int8 values. A MatMul
@@ -253,7 +254,11 @@ ir::Graph StaticQuantizer::quantize(const std::set<std::string>& keep_float, Qua
     ir::Node& n = g.nodes[i];
     quantized.push_back(n.name);
     const std::string w = n.inputs[1];
-    const int64_t axis = n.op_type == "Conv" || config_.per_channel ? weight_axis(g, n) : -1;
+    int64_t axis = n.op_type == "Conv" || !config_.per_tensor ? weight_axis(g, n) : -1;
+    if (axis >= 0 && n.op_type != "Conv" && !config_.per_channel) {  // auto: per channel where it is cheap
+      const Tensor& wt = g.initializers.at(w);
+      if (wt.numel() / wt.dim(axis) < kPerChannelMinRows) axis = -1;
+    }
     QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config_.reduce_range, config_.weight_scale);
     r.weight_bytes_before += int64_t(g.initializers.at(w).nbytes());
     r.weight_bytes_after += int64_t(qw.q.nbytes() + qw.scale.nbytes() + qw.zp.nbytes());
