@@ -1,8 +1,18 @@
 // Graph -> Graph passes. Each is a named pure function; optimize_* run them in a fixed order.
 #pragma once
+#include <optional>
+#include <span>
+
 #include "ir/graph.h"
 
 namespace shrink::passes {
+
+// One graph input's dtype and concrete shape (specialize_shapes).
+struct InputSignature {
+  DType dtype;
+  Shape shape;
+  bool operator==(const InputSignature&) const = default;
+};
 
 // Removes nodes whose outputs nobody reads, and initializers nobody reads.
 ir::Graph eliminate_dead_code(ir::Graph g);
@@ -47,6 +57,11 @@ ir::Graph channels_last_int8(ir::Graph g);
 
 // Folds inference-mode BatchNormalization after a Conv into the Conv's weights and bias.
 ir::Graph fold_batchnorm(ir::Graph g);
+// The graph for inputs of exactly these dtypes and shapes: Shape / Size of values whose shapes are
+// then known become constants, and what depends only on constants is folded (runtime only; exact
+// for those shapes only; passes/specialize_shapes.cc). nullopt when nothing folds or some output
+// shape cannot be inferred without run-time values.
+std::optional<ir::Graph> specialize_shapes(const ir::Graph& g, std::span<const InputSignature> inputs);
 // For `shrink convert --optimize`: constant folding, BatchNorm folding, dead code elimination
 // (standard ONNX out).
 ir::Graph optimize_for_export(ir::Graph g);

@@ -26,6 +26,11 @@ struct Session::Step {
   int64_t runs = 0;
 };
 
+struct Session::Specialized {
+  std::vector<passes::InputSignature> signature;
+  std::unique_ptr<Session> session;  // null: this signature does not specialize
+};
+
 Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(graph)), options_(options) {
   if (options_.optimize) {
     graph_ = passes::optimize_for_runtime(std::move(graph_));
@@ -38,6 +43,9 @@ Session::Session(ir::Graph graph, SessionOptions options) : graph_(std::move(gra
       graph_ = passes::block_layout(std::move(graph_), onednn::preferred_channel_block());
     }
   }
+  if (options_.optimize && !options_.reference_only)
+    for (const auto& n : graph_.nodes)
+      specialize_ = specialize_ || (n.domain.empty() && (n.op_type == "Shape" || n.op_type == "Size"));
   plan();
 }
 
@@ -94,9 +102,50 @@ void check_input(const ir::ValueInfo& info, const Tensor& t) {
                  "' dim ", i, " must be ", (*info.dims)[i].value, ", got shape ", shape_str(t.shape()));
 }
 
+Session* Session::specialized_for(const std::vector<Tensor>& inputs) {
+  std::vector<passes::InputSignature> sig;
+  for (const auto& t : inputs) sig.push_back({t.dtype(), t.shape()});
+  for (size_t i = 0; i < specialized_.size(); ++i)
+    if (specialized_[i].signature == sig) {
+      if (i > 0) std::swap(specialized_[0], specialized_[i]);
+      return specialized_[0].session.get();
+    }
+  Specialized sp{sig, nullptr};
+  // Inputs that do not fit the graph, or shape arithmetic that fails for them, are left to the
+  // general path, which reports the problem as it always does.
+  bool fits = true;
+  for (size_t i = 0; i < inputs.size() && fits; ++i) {
+    try {
+      check_input(graph_.inputs[i], inputs[i]);
+    } catch (const Error&) {
+      fits = false;
+    }
+  }
+  if (fits) {
+    try {
+      if (auto g = passes::specialize_shapes(graph_, sig)) {
+        SessionOptions o = options_;
+        o.optimize = false;  // graph_ is optimized already
+        sp.session = std::make_unique<Session>(std::move(*g), o);
+      }
+    } catch (const Error&) {
+      sp.session.reset();
+    }
+  }
+  constexpr size_t kSignatures = 4;  // as the kernels kept per step: alternating batch sizes stay cheap
+  if (specialized_.size() == kSignatures) specialized_.pop_back();
+  specialized_.insert(specialized_.begin(), std::move(sp));
+  return specialized_[0].session.get();
+}
+
 std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
   SHRINK_CHECK(inputs.size() == graph_.inputs.size(), "model takes ", graph_.inputs.size(), " inputs, got ",
                inputs.size());
+  active_ = specialize_ ? specialized_for(inputs) : nullptr;
+  return active_ ? active_->run(inputs) : run_steps(inputs);
+}
+
+std::vector<Tensor> Session::run_steps(const std::vector<Tensor>& inputs) {
   set_num_threads(options_.threads);
   set_blas_threads(options_.threads);
   // Run values by slot; constants are read from constants_ in place (not copied into each run).
@@ -191,6 +240,7 @@ std::vector<Tensor> Session::run(const std::vector<Tensor>& inputs) {
 }
 
 std::vector<std::pair<std::string, std::string>> Session::kernel_names() const {
+  if (active_) return active_->kernel_names();
   std::vector<std::pair<std::string, std::string>> v;
   for (const auto& st : steps_)
     v.emplace_back(st.node->name, st.kernel ? std::string(st.kernel->name()) : std::string("-"));
@@ -198,6 +248,7 @@ std::vector<std::pair<std::string, std::string>> Session::kernel_names() const {
 }
 
 std::vector<StepProfile> Session::profile() const {
+  if (active_) return active_->profile();
   std::vector<StepProfile> v;
   if (!options_.profile) return v;
   for (const auto& st : steps_)

@@ -3,7 +3,10 @@
 //   std::vector<Tensor> y = s.run({x});
 // Compilation applies the runtime passes (constant folding, BatchNorm folding, fusion), assigns
 // value slots, and plans buffer reuse; kernels (and their oneDNN primitives) are chosen on the first
-// run for each set of input shapes and kept. Runs are deterministic for a fixed thread count.
+// run for each set of input shapes and kept. A graph with Shape / Size nodes (what PyTorch exports)
+// is also specialized to each input signature (passes::specialize_shapes: its shape arithmetic
+// folded to constants) and that graph runs in a Session of its own. Runs are deterministic for a
+// fixed thread count.
 #pragma once
 #include <map>
 #include <memory>
@@ -36,7 +39,9 @@ class Session {
   ~Session();
   const std::vector<ir::ValueInfo>& inputs() const { return graph_.inputs; }
   const std::vector<ir::ValueInfo>& outputs() const { return graph_.outputs; }
-  const ir::Graph& graph() const { return graph_; }
+  // The graph the last run executed (its shape-specialized form, if it had one); before any run, the
+  // optimized graph.
+  const ir::Graph& graph() const { return active_ ? active_->graph() : graph_; }
   // Inputs in graph-input order; returns outputs in graph-output order.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
   // Kernel chosen for each node (after the first run), for `--verbose` and tests.
@@ -46,7 +51,11 @@ class Session {
 
  private:
   struct Step;
+  struct Specialized;
   void plan();
+  std::vector<Tensor> run_steps(const std::vector<Tensor>& inputs);
+  // The session of the specialized graph for these inputs, made on first use; null if none.
+  Session* specialized_for(const std::vector<Tensor>& inputs);
   ir::Graph graph_;
   SessionOptions options_;
   std::vector<Step> steps_;
@@ -54,6 +63,9 @@ class Session {
   std::vector<int> input_slots_, output_slots_;
   size_t num_slots_ = 0;
   std::multimap<size_t, std::shared_ptr<Buffer>> pool_;  // free buffers by size
+  bool specialize_ = false;                 // optimize, not reference_only, and Shape / Size nodes present
+  std::vector<Specialized> specialized_;    // by input signature, most recent first
+  Session* active_ = nullptr;               // the specialized session of the last run, if any
 };
 
 // Checks that `t` fits graph input `info` (dtype, rank, fixed dims); fails naming the input.
