@@ -197,7 +197,7 @@ void add_quantize_command(CLI::App& app, Action& action) {
                            "Per-output-column MatMul/Gemm weight scales everywhere. Default: dynamic per tensor; static\n"
                            "per column where the layer has >= 250 input rows (scales then cost <= 2% of its bytes), else\n"
                            "per tensor. Conv: static always per channel, dynamic (ConvInteger) per tensor");
-  cmd->add_flag("--per-tensor", a->per_tensor, "Static: one scale per MatMul/Gemm weight everywhere")->excludes(pc);
+  cmd->add_flag("--per-tensor", a->per_tensor, "One scale per MatMul/Gemm weight everywhere (static; dynamic's default)")->excludes(pc);
   cmd->add_option("--format", a->format, "Static: qdq (Quantize/DequantizeLinear pairs) | qop (QLinearConv/MatMul)")
       ->capture_default_str();
   cmd->add_option("--calib", a->calib, "Static: calibration dataset (.npz, .npy, MNIST IDX, CIFAR-10, .csv)");
