@@ -166,7 +166,10 @@ INSTANTIATE_TEST_SUITE_P(
         NodeCase{"Gemm", {}, {{16, 127}}, {{127, 1}, {1}}, "blas:sgemm"},
         NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{7, 13, 3}}, {}, "onednn:softmax"},
         NodeCase{"LogSoftmax", {}, {{13, 127}}, {}, "onednn:softmax"},
-        NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{3, 4, 5}}, {}, "onednn:softmax", 11},
+        NodeCase{"Softmax", {{"axis", int64_t(1)}}, {{3, 4, 5}}, {}, "cpu:softmax", 11},  // 2-D coercion: rows of 20
+        NodeCase{"Softmax", {}, {{4, 128, 128}}, {}, "cpu:softmax"},                       // attention scores
+        NodeCase{"Softmax", {}, {{5, 13}}, {}, "cpu:softmax"},
+        NodeCase{"Softmax", {}, {{9, 1}}, {}, "cpu:softmax"},
         NodeCase{"LayerNormalization", {}, {{2, 7, 13}}, {{13}, {13}}, "onednn:layer_norm"},
         NodeCase{"LayerNormalization", {{"axis", int64_t(1)}, {"epsilon", 1e-3f}}, {{3, 4, 5}}, {{4, 5}}, "onednn:layer_norm"},
         NodeCase{"MaxPool", {{"kernel_shape", Ints{3, 3}}, {"strides", Ints{2, 2}}, {"pads", Ints{1, 1, 1, 1}}}, {{1, 13, 13, 13}}, {}, "onednn:pool"},
@@ -308,3 +311,48 @@ TEST(ConvFusion, RuntimeWeightsMatchReference) {
 }  // namespace
 }  // namespace shrink
 
+
+namespace shrink {
+namespace {
+
+// cpu:softmax on rows with special values, against the reference (double precision): NaN makes its
+// row NaN, -inf entries (masks) give exactly 0, a row of -inf or with +inf is NaN, huge and tiny
+// logits, rows shorter and longer than a vector; elsewhere within 1e-6 of the reference.
+TEST(SoftmaxKernel, SpecialValuesAsReference) {
+  const int64_t n = 19;
+  const std::vector<std::vector<float>> rows = {
+      {},                                                     // random
+      {NAN},                                                  // a NaN at 0
+      {-INFINITY, -INFINITY, 0.5f},                           // masked positions
+      std::vector<float>(size_t(n), -INFINITY),               // all masked
+      {1.f, INFINITY},                                        // +inf
+      {1e30f, -1e30f, 3e29f},                                 // huge spreads
+      {-200.f, -100.f, -95.f, -90.f, -88.f, -87.5f, -80.f}};  // around the normal-range limit
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back(input_info("x", {int64_t(rows.size()), n}));
+  g.outputs.push_back({b.op("Softmax", {"x"}, {}, "sm"), DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  Rng rng(5);
+  Tensor x(DType::kFloat32, {int64_t(rows.size()), n});
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (int64_t j = 0; j < n; ++j)
+      x.data<float>()[int64_t(r) * n + j] = j < int64_t(rows[r].size()) ? rows[r][size_t(j)] : rng.uniform(-3.f, 3.f);
+  for (int threads : {1, 2}) {
+    runtime::Session fast(g, {.threads = threads}), ref(g, {.reference_only = true});
+    const Tensor a = fast.run({x})[0], e = ref.run({x})[0];
+    EXPECT_EQ(fast.kernel_names()[0].second, "cpu:softmax");
+    for (int64_t i = 0; i < e.numel(); ++i) {
+      const float va = a.data<float>()[i], ve = e.data<float>()[i];
+      SCOPED_TRACE("row " + std::to_string(i / n) + " col " + std::to_string(i % n));
+      ASSERT_EQ(std::isnan(va), std::isnan(ve)) << va << " vs " << ve;
+      if (std::isnan(ve)) continue;
+      if (ve == 0.f) EXPECT_EQ(va, 0.f);
+      EXPECT_NEAR(va, ve, 1e-6f);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shrink

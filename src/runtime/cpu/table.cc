@@ -15,6 +15,7 @@ std::vector<KernelEntry> cpu_matmul_integer_scaled_kernels();  // matmul_integer
 std::vector<KernelEntry> cpu_qconv_depthwise_kernels();   // qconv_depthwise_kernel.cc: depthwise NhwcQConv
 std::vector<KernelEntry> cpu_float_binary_kernels();      // float_binary_kernels.cc: Add / Sub / Mul / Div, float32
 std::vector<KernelEntry> cpu_transpose_kernels();         // transpose_kernel.cc: Transpose as run copies / tiles / views
+std::vector<KernelEntry> cpu_softmax_kernels();           // softmax_kernel.cc: Softmax over contiguous rows
 std::vector<KernelEntry> cpu_cast_kernels();              // cast_kernel.cc: Cast int32 -> float32
 
 std::vector<KernelEntry> cpu_kernels() {
@@ -22,7 +23,7 @@ std::vector<KernelEntry> cpu_kernels() {
   for (auto family : {cpu_batch_norm_kernels, cpu_quant_kernels, cpu_qadd_kernels, cpu_fused_matmul_kernels,
                       cpu_gelu_kernels, cpu_qmatmul_kernels, cpu_dynamic_quantize_kernels,
                       cpu_matmul_integer_kernels, cpu_matmul_integer_scaled_kernels, cpu_qconv_depthwise_kernels, cpu_float_binary_kernels,
-                      cpu_cast_kernels, cpu_transpose_kernels})
+                      cpu_cast_kernels, cpu_transpose_kernels, cpu_softmax_kernels})
     for (auto& e : family()) v.push_back(e);
   return v;
 }
