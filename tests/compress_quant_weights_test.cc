@@ -15,6 +15,7 @@
 #include "core/file_io.h"
 #include "core/rng.h"
 #include "graph_test_util.h"
+#include "ir/builder.h"
 #include "onnx/model_io.h"
 #include "runtime/session.h"
 #include "train/data/synth.h"
@@ -265,6 +266,22 @@ TEST(CompressQuantWeights, StaticMatMulPerColumnWhereCheap) {
         EXPECT_GE(double(r.weight_bytes_before) / double(r.weight_bytes_after), 3.9);
       }
     }
+  }
+}
+
+// A MatMul weight with no output columns quantizes (per tensor or per column) without a crash.
+TEST(CompressQuantWeights, EmptyMatMulWeight) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{-1, "N"}, {300, ""}}, ""});
+  const std::string y = b.op("MatMul", {"x", b.constant("w", Tensor(DType::kFloat32, {300, 0}))}, {}, "mm");
+  g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  Tensor x(DType::kFloat32, {8, 300});
+  for (const bool per_channel : {false, true}) {
+    const ir::Graph q = compress::quantize_static(g, {.per_channel = per_channel}, {.data = {.x = x}, .samples = 8});
+    EXPECT_EQ(runtime::Session(q).run({x})[0].shape(), (Shape{8, 0}));
   }
 }
 

@@ -111,5 +111,23 @@ TEST(SpecializeShapes, BadInputsFailAsBefore) {
   EXPECT_EQ(y.shape(), (Shape{0, 3, 2}));
 }
 
+// A graph output that is (a view of) a folded constant comes back as a copy: writing into it does
+// not change what the next run returns.
+TEST(SpecializeShapes, OutputsDoNotAliasFoldedConstants) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back({"x", DType::kFloat32, std::vector<ir::Dim>{{-1, "N"}, {6, ""}}, ""});
+  const std::string y = b.op("Identity", {b.op("Shape", {"x"}, {}, "shape")}, {}, "id");
+  g.outputs.push_back({y, DType::kInt64, std::nullopt, ""});
+  ops::bind_all(g);
+  runtime::Session s(g);
+  const Tensor x = test_util::random_tensor({3, 6}, 1);
+  Tensor first = s.run({x})[0];
+  EXPECT_EQ(first.to_int64_vector(), (std::vector<int64_t>{3, 6}));
+  first.data<int64_t>()[0] = 999;
+  EXPECT_EQ(s.run({x})[0].to_int64_vector(), (std::vector<int64_t>{3, 6}));
+}
+
 }  // namespace
 }  // namespace shrink

@@ -149,5 +149,27 @@ TEST(FuseMatMulInteger, LeavesChainsItCannotTake) {
   }
 }
 
+// 1-D x 1-D with a one-element scale of rank 1: the chain's Mul makes the scalar product [1]; the
+// fused op gives the same shape and value.
+TEST(FuseMatMulInteger, VectorProductKeepsTheMulShape) {
+  ir::Graph g;
+  g.opsets = {{"", 17}};
+  ir::GraphBuilder b(g);
+  g.inputs.push_back(value_info("a", DType::kUInt8, {5}));
+  g.inputs.push_back(value_info("b", DType::kUInt8, {5}));
+  auto acc = b.op("MatMulInteger", {"a", "b"}, {}, "mmi");
+  auto f = b.op("Cast", {acc}, {{"to", int64_t(DType::kFloat32)}}, "cast");
+  auto y = b.op("Mul", {f, b.constant("scale", Tensor::from_vector<float>({0.5f}, {1}))}, {}, "rescale");
+  g.outputs.push_back({y, DType::kFloat32, std::nullopt, ""});
+  ops::bind_all(g);
+  Rng rng(3);
+  const std::vector<Tensor> inputs{random_int8(rng, DType::kUInt8, {5}, 0, 255), random_int8(rng, DType::kUInt8, {5}, 0, 255)};
+  runtime::Session ref(g, {.optimize = false, .reference_only = true}), fast(g);
+  const Tensor want = ref.run(inputs)[0], got = fast.run(inputs)[0];
+  EXPECT_EQ(count_op(fast.graph(), "MatMulIntegerScaled"), 1);
+  EXPECT_EQ(want.shape(), (Shape{1}));
+  EXPECT_TRUE(got.bit_equal(want)) << shape_str(got.shape());
+}
+
 }  // namespace
 }  // namespace shrink

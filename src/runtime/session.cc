@@ -61,6 +61,7 @@ void Session::plan() {
     int s = slot_of(name);
     if (size_t(s) >= constants_.size()) constants_.resize(size_t(s) + 1);
     constants_[size_t(s)] = t;
+    if (t.buffer()) constant_buffers_.insert(t.buffer().get());
   }
   for (const auto& in : graph_.inputs) input_slots_.push_back(slot_of(in.name));
   std::map<int, size_t> last_use;
@@ -107,7 +108,7 @@ Session* Session::specialized_for(const std::vector<Tensor>& inputs) {
   for (const auto& t : inputs) sig.push_back({t.dtype(), t.shape()});
   for (size_t i = 0; i < specialized_.size(); ++i)
     if (specialized_[i].signature == sig) {
-      if (i > 0) std::swap(specialized_[0], specialized_[i]);
+      std::rotate(specialized_.begin(), specialized_.begin() + long(i), specialized_.begin() + long(i) + 1);
       return specialized_[0].session.get();
     }
   Specialized sp{sig, nullptr};
@@ -235,7 +236,13 @@ std::vector<Tensor> Session::run_steps(const std::vector<Tensor>& inputs) {
     }
   }
   std::vector<Tensor> result;
-  for (int s : output_slots_) result.push_back(values[size_t(s)].defined() ? values[size_t(s)] : constants_[size_t(s)]);
+  for (int s : output_slots_) {
+    Tensor t = values[size_t(s)].defined() ? values[size_t(s)] : constants_[size_t(s)];
+    // An output that shares a constant's storage (the constant itself, or a view of it) is a copy:
+    // a caller writing into it must not change what later runs return.
+    if (t.buffer() && constant_buffers_.count(t.buffer().get())) t = t.clone();
+    result.push_back(std::move(t));
+  }
   return result;
 }
 

@@ -9,6 +9,7 @@
 // fixed thread count.
 #pragma once
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ class Session {
   const std::vector<ir::ValueInfo>& inputs() const { return graph_.inputs; }
   const std::vector<ir::ValueInfo>& outputs() const { return graph_.outputs; }
   // The graph the last run executed (its shape-specialized form, if it had one); before any run, the
-  // optimized graph.
+  // optimized graph. Valid until the next run (a specialized graph may then be dropped).
   const ir::Graph& graph() const { return active_ ? active_->graph() : graph_; }
   // Inputs in graph-input order; returns outputs in graph-output order.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs);
@@ -63,6 +64,7 @@ class Session {
   std::vector<int> input_slots_, output_slots_;
   size_t num_slots_ = 0;
   std::multimap<size_t, std::shared_ptr<Buffer>> pool_;  // free buffers by size
+  std::set<const Buffer*> constant_buffers_;             // storage of the constants (outputs sharing it are copied)
   bool specialize_ = false;                 // optimize, not reference_only, and Shape / Size nodes present
   std::vector<Specialized> specialized_;    // by input signature, most recent first
   Session* active_ = nullptr;               // the specialized session of the last run, if any

@@ -257,7 +257,7 @@ ir::Graph StaticQuantizer::quantize(const std::set<std::string>& keep_float, Qua
     int64_t axis = n.op_type == "Conv" || !config_.per_tensor ? weight_axis(g, n) : -1;
     if (axis >= 0 && n.op_type != "Conv" && !config_.per_channel) {  // auto: per channel where it is cheap
       const Tensor& wt = g.initializers.at(w);
-      if (wt.numel() / wt.dim(axis) < kPerChannelMinRows) axis = -1;
+      if (wt.dim(1 - axis) < kPerChannelMinRows) axis = -1;  // input rows (2-D weight)
     }
     QuantizedWeight qw = quantize_weight(g.initializers.at(w), axis, config_.reduce_range, config_.weight_scale);
     r.weight_bytes_before += int64_t(g.initializers.at(w).nbytes());

@@ -19,13 +19,15 @@ bool infer(const ir::Node& node, std::span<const ValueMeta> in, std::vector<Valu
   SHRINK_CHECK(in[kScale].dtype == DType::kFloat32, node.label(), " scale must be float32, got ",
                dtype_name(in[kScale].dtype));
   require_single(node, in[kScale].shape, "scale");
-  out[0] = ValueMeta{DType::kFloat32, matmul_shape(in[kA].shape, in[kB].shape, node.label()).out};
+  // As the chain's Mul: a one-element scale of rank 1 makes a 1-D x 1-D product's scalar [1].
+  out[0] = ValueMeta{DType::kFloat32,
+                     broadcast_shapes(matmul_shape(in[kA].shape, in[kB].shape, node.label()).out, in[kScale].shape)};
   return true;
 }
 
 void compute(const ir::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
   const MatMulShape s = matmul_shape(in[kA].shape(), in[kB].shape(), node.label());
-  Tensor acc(DType::kInt32, s.out);
+  Tensor acc(DType::kInt32, s.out);  // as many elements as out (only its rank may differ)
   matmul_int32(operand_int32(node, in, kA, kAZp, true, "a_zero_point"),
                operand_int32(node, in, kB, kBZp, false, "b_zero_point"), s, acc);
   // Not read_scales: the chain's Mul takes any float, so this does too.

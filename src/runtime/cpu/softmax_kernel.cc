@@ -1,6 +1,6 @@
 // Softmax over contiguous rows (the normalized axis innermost: attention scores, classifier
 // logits) with AVX2, float32: a max pass, e^(x - max) stored and summed in one pass (avx2_exp.h,
-// relative error ~1e-7; below e^-87.3, where the result leaves the normal floats, 0), then each
+// relative error ~1e-7; below e^-87, the exponential's own floor, 0), then each
 // value times 1 / sum. Rows are independent, split over threads. NaN behaves as in the
 // reference (ops/nn/softmax.cc, double precision): the max skips it, its exponential is NaN, so is
 // the sum and the whole row; a row whose max is +-inf gives NaN for the same reason. Other layouts
@@ -25,10 +25,10 @@ inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// e^d for d = x - max <= 0: 0 below the normal range, NaN kept.
+// e^d for d = x - max <= 0: 0 below -87 (e^-87 = 1.6e-38, the exp's clamp), NaN kept.
 inline __m256 exp_shifted(__m256 d) {
   const __m256 e = ops::exp_nonpositive(d);
-  const __m256 tiny = _mm256_cmp_ps(d, _mm256_set1_ps(-87.3f), _CMP_LT_OQ);
+  const __m256 tiny = _mm256_cmp_ps(d, _mm256_set1_ps(-87.f), _CMP_LT_OQ);
   const __m256 nan = _mm256_cmp_ps(d, d, _CMP_UNORD_Q);
   return _mm256_blendv_ps(_mm256_andnot_ps(tiny, e), d, nan);
 }
