@@ -17,8 +17,6 @@
 namespace shrink::passes {
 namespace {
 
-bool is_default(const ir::Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
-
 // The Add's other input than v.
 std::string other_input(const ir::Node& add, const std::string& v) {
   if (add.inputs.size() != 2) return "";

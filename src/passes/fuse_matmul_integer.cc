@@ -15,8 +15,6 @@
 namespace shrink::passes {
 namespace {
 
-bool is_default(const ir::Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
-
 bool scalar_leaf(const ir::Graph& g, const GraphUses& uses, const std::string& v) {
   if (const Tensor* t = g.initializer(v)) return t->dtype() == DType::kFloat32 && t->numel() == 1 && t->rank() <= 1;
   const ir::Node* d = uses.produced_by(g, v, "DynamicQuantizeLinear");

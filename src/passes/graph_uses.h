@@ -11,6 +11,9 @@
 
 namespace shrink::passes {
 
+// n is the default-domain op `op`.
+inline bool is_default(const ir::Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+
 struct GraphUses {
   std::map<std::string, std::vector<size_t>> readers;
   std::map<std::string, size_t> producer;
@@ -36,7 +39,7 @@ struct GraphUses {
     auto it = producer.find(v);
     if (it == producer.end()) return nullptr;
     const ir::Node& n = g.nodes[it->second];
-    return n.domain.empty() && n.op_type == op_type ? &n : nullptr;
+    return is_default(n, op_type) ? &n : nullptr;
   }
 };
 

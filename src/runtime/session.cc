@@ -104,13 +104,18 @@ void check_input(const ir::ValueInfo& info, const Tensor& t) {
 }
 
 Session* Session::specialized_for(const std::vector<Tensor>& inputs) {
-  std::vector<passes::InputSignature> sig;
-  for (const auto& t : inputs) sig.push_back({t.dtype(), t.shape()});
+  auto matches = [&](const std::vector<passes::InputSignature>& sig) {  // compared in place: no copies per run
+    for (size_t k = 0; k < inputs.size(); ++k)
+      if (sig[k].dtype != inputs[k].dtype() || sig[k].shape != inputs[k].shape()) return false;
+    return true;
+  };
   for (size_t i = 0; i < specialized_.size(); ++i)
-    if (specialized_[i].signature == sig) {
+    if (matches(specialized_[i].signature)) {
       std::rotate(specialized_.begin(), specialized_.begin() + long(i), specialized_.begin() + long(i) + 1);
       return specialized_[0].session.get();
     }
+  std::vector<passes::InputSignature> sig;
+  for (const auto& t : inputs) sig.push_back({t.dtype(), t.shape()});
   Specialized sp{sig, nullptr};
   // Inputs that do not fit the graph, or shape arithmetic that fails for them, are left to the
   // general path, which reports the problem as it always does.

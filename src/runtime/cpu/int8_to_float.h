@@ -9,6 +9,10 @@
 
 namespace shrink::runtime::cpu {
 
+// Products of two such operands (|v| <= 255) summed over K <= this are integers below 2^24, exact in
+// float32 in any order (K * 255 * 255 < 2^24): the MatMulInteger kernels on float GEMMs.
+constexpr int64_t kMaxExactIntegerK = ((int64_t(1) << 24) - 1) / (255 * 255);
+
 template <bool kSigned>
 inline void int8_to_float(const uint8_t* s, int64_t n, float z, float* dst) {
   const __m256 vz = _mm256_set1_ps(z);

@@ -16,9 +16,6 @@
 namespace shrink::runtime {
 namespace {
 
-// K * 255 * 255 < 2^24.
-constexpr int64_t kMaxExactK = ((int64_t(1) << 24) - 1) / (255 * 255);
-
 // Exact integers in float to int32.
 void to_int32(const float* c, int64_t n, int32_t* y) {
   int64_t i = 0;
@@ -90,7 +87,7 @@ std::unique_ptr<Kernel> make_matmul_integer(const ir::Node& node, std::span<cons
   if (!ops::schema_of(node).infer(node, in, out)) return nullptr;  // fails (bad input) on invalid operands
   ops::MatMulShape s = ops::matmul_shape(in[0].shape, in[1].shape, node.label());
   const int64_t lim = int64_t(1) << 31;
-  if (s.k > kMaxExactK || s.m * s.n == 0 || s.m >= lim || s.n >= lim || s.k == 0) return nullptr;
+  if (s.k > cpu::kMaxExactIntegerK || s.m * s.n == 0 || s.m >= lim || s.n >= lim || s.k == 0) return nullptr;
   return std::make_unique<SgemmMatMulInteger>(std::move(s));
 }
 

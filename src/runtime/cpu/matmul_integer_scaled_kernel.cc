@@ -18,7 +18,6 @@
 namespace shrink::runtime {
 namespace {
 
-constexpr int64_t kMaxExactK = ((int64_t(1) << 24) - 1) / (255 * 255);  // K * 255 * 255 < 2^24
 constexpr int64_t kP = PackedB::kPanel;
 
 // b [k, n] (uint8, or int8 when kSigned) minus z into p's panels.
@@ -121,7 +120,7 @@ std::unique_ptr<Kernel> make(const ir::Node& node, std::span<const ops::ValueMet
   if (!ops::schema_of(node).infer(node, in, out)) return nullptr;  // fails (bad input) on invalid operands
   ops::MatMulShape s = ops::matmul_shape(in[0].shape, in[1].shape, node.label());
   const int64_t lim = int64_t(1) << 31;
-  if (s.k > kMaxExactK || s.k == 0 || s.m * s.n == 0 || s.m >= lim || s.n >= lim) return nullptr;
+  if (s.k > cpu::kMaxExactIntegerK || s.k == 0 || s.m * s.n == 0 || s.m >= lim || s.n >= lim) return nullptr;
   return std::make_unique<MatMulIntegerScaledKernel>(std::move(s));
 }
 
